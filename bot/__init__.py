@@ -1,0 +1,3 @@
+"""digiwatt-bot: a Telegram assistant for the customers of energy companies on the Digiwatt API."""
+
+__version__ = "0.1.0"
