@@ -71,6 +71,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("account_number")
     p.add_argument("--pod", default=None)
     p.add_argument("--ttl", default="7d", help="validity, e.g. 30m, 12h, 7d (default 7d)")
+    p.add_argument(
+        "--bot-username", default=None, help="skip the getMe call (default: BOT_USERNAME or getMe)"
+    )
     p.set_defaults(func=_cmd_link_url)
 
     p = sub.add_parser("demo", help="the bot in the local playground against the simulator")

@@ -38,6 +38,8 @@ class Settings(BaseSettings):
 
     telegram_bot_token: SecretStr
     telegram_api_url: AnyHttpUrl = AnyHttpUrl(DEFAULT_TELEGRAM_API_URL)
+    # Spares `link-url` a getMe call when set; None means ask Telegram.
+    bot_username: str | None = None
 
     digiwatt_api_url: AnyHttpUrl
     digiwatt_client_id: str = Field(min_length=1)
@@ -51,6 +53,13 @@ class Settings(BaseSettings):
     manual_link_enabled: bool = True
     max_chats_per_account: int = Field(default=3, ge=1, le=100)
     admin_chat_ids: list[int] = Field(default_factory=list)
+
+    # Telegram allows about 30 messages per second overall; stay under it.
+    telegram_global_rate: float = Field(default=25, gt=0, le=1000)
+    telegram_max_retries: int = Field(default=3, ge=0, le=10)
+    # Updates of different chats processed at once; small keeps CPU per update low.
+    concurrent_updates: int = Field(default=8, ge=1, le=256)
+    chart_workers: int = Field(default=2, ge=1, le=32)
 
     @field_validator("telegram_bot_token")
     @classmethod
