@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -29,6 +30,26 @@ def extract() -> Catalog:
     return template
 
 
+def set_translations(language: str, path: Path) -> None:
+    """Refresh the catalog, then set the translations in a JSON file {english: translated}."""
+    update()
+    po = LOCALES_DIR / language / "LC_MESSAGES" / f"{DOMAIN}.po"
+    with po.open("rb") as handle:
+        catalog = read_po(handle, locale=language)
+    unknown = []
+    for message_id, translated in json.loads(path.read_text(encoding="utf-8")).items():
+        message = catalog.get(message_id)
+        if message is None:
+            unknown.append(message_id)
+            continue
+        message.string = translated
+        message.flags.discard("fuzzy")
+    with po.open("wb") as handle:
+        write_po(handle, catalog, width=100, omit_header=False, ignore_obsolete=True)
+    for message_id in unknown:
+        print(f"not in the source (mark it with _ first): {message_id!r}")
+
+
 def update() -> None:
     template = extract()
     for language in LANGUAGES:
@@ -48,7 +69,13 @@ def update() -> None:
         print(f"{language}: {len(catalog)} messages, {len(missing)} untranslated")
 
 
+USAGE = "usage: python -m bot.i18n extract | python -m bot.i18n set LANGUAGE FILE.json"
+
 if __name__ == "__main__":
-    if sys.argv[1:] != ["extract"]:
-        sys.exit("usage: python -m bot.i18n extract")
-    update()
+    match sys.argv[1:]:
+        case ["extract"]:
+            update()
+        case ["set", language, path]:
+            set_translations(language, Path(path))
+        case _:
+            sys.exit(USAGE)
