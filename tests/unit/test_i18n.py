@@ -28,7 +28,7 @@ def test_message_is_translated_to_italian(message: str) -> None:
     assert sorted(HTML_TAG.findall(italian)) == sorted(HTML_TAG.findall(message))
     # str.format must not fail on the translation.
     fields = [name for _, name, _, _ in string.Formatter().parse(italian) if name]
-    italian.format(**dict.fromkeys(fields, "x"))
+    italian.format(**dict.fromkeys(fields, 0))
 
 
 def test_negotiation_follows_the_telegram_client() -> None:
