@@ -12,8 +12,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# The simulator, the Bot API stand-in with its web chat (http://127.0.0.1:8080) and the bot, in one
+# process; no token or .env needed. Options: make demo DEMO_ARGS="--port 8090 --db demo.db"
+DEMO_ARGS ?=
 demo: $(STAMP)
-	$(BIN)/digiwatt-bot demo
+	$(BIN)/digiwatt-bot demo $(DEMO_ARGS)
 
 test: $(STAMP)
 	$(BIN)/ruff check .

@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from collections.abc import Callable, Sequence
 
 Command = Callable[[argparse.Namespace], int | None]
 
 
-def _setup_logging(level: str) -> None:
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    # httpx logs every request URL at INFO, and Bot API URLs contain the bot token.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    logging.getLogger("httpcore").setLevel(logging.WARNING)
+def _setup_logging(level: str | None) -> None:
+    # LOG_FORMAT text|json, secrets redacted, httpx (bot token in URLs) held at WARNING.
+    from bot.logging_setup import configure_logging
+
+    configure_logging(level)
 
 
 def _cmd_simulator(args: argparse.Namespace) -> int | None:
@@ -49,10 +48,17 @@ def _cmd_demo(args: argparse.Namespace) -> int | None:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="digiwatt-bot", description=__doc__)
-    parser.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING (default INFO)")
+    parser.add_argument(
+        "--log-level", default=None, help="DEBUG, INFO, WARNING (default: LOG_LEVEL or INFO)"
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("run", help="run the bot (long polling against TELEGRAM_API_URL)")
+    p.add_argument(
+        "--webhook",
+        action="store_true",
+        help="receive updates by webhook (WEBHOOK_URL, WEBHOOK_SECRET, ...) instead of polling",
+    )
     p.set_defaults(func=_cmd_run)
 
     p = sub.add_parser("simulator", help="serve the Digiwatt API stand-in over HTTP")
@@ -87,7 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    _setup_logging(args.log_level.upper())
+    _setup_logging(args.log_level)
     try:
         result = args.func(args)
     except KeyboardInterrupt:

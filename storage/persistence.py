@@ -64,6 +64,8 @@ class DatabasePersistence(BasePersistence[Data, Data, Data]):
         self._pending: dict[Slot, Any] = {}
         self._batch: asyncio.Future[None] | None = None
         self._lock = asyncio.Lock()
+        # Several bot processes share the database (MULTI_REPLICA): re-read before each update.
+        self.shared = False
 
     # --- loading (once, at Application.initialize) ----------------------------------------------
 
@@ -146,12 +148,59 @@ class DatabasePersistence(BasePersistence[Data, Data, Data]):
     async def drop_user_data(self, user_id: int) -> None:
         await self._submit(("user", user_id), _DELETE)
 
-    # Only this process writes these rows: what PTB holds in memory is already the latest.
+    # One process: it alone writes these rows, so what PTB holds in memory is the latest.
+    # Several (`shared`): another process may have written since, so read the row again.
     async def refresh_user_data(self, user_id: int, user_data: Data) -> None:
-        return None
+        if self.shared:
+            await self._refresh(PtbUserData, "user", user_id, user_data)
 
     async def refresh_chat_data(self, chat_id: int, chat_data: Data) -> None:
-        return None
+        if self.shared:
+            await self._refresh(PtbChatData, "chat", chat_id, chat_data)
+
+    async def _refresh(
+        self, model: type[PtbUserData] | type[PtbChatData], kind: str, ident: int, data: Data
+    ) -> None:
+        """Replace `data` in place (PTB holds that dict) with the stored row, if any."""
+        async with transaction(self._sessionmaker, read_only=True) as session:
+            row = await session.get(model, ident)
+        stored = None if row is None else row.data
+        if stored is None:
+            self._written.pop((kind, ident), None)
+        else:
+            self._written[(kind, ident)] = canonical(stored)
+        data.clear()
+        if stored is not None:
+            data.update(decode(stored))
+
+    async def read_conversations(
+        self, wanted: Iterable[tuple[str, ConversationKey]]
+    ) -> dict[tuple[str, ConversationKey], object]:
+        """The stored states of these (name, key) conversations; absent ones are not in the result.
+
+        For several processes: what another one stored becomes what this one last wrote, so
+        writing the same state back is not skipped as unchanged."""
+        slots = {(name, conversation_key(key)): (name, key) for name, key in wanted}
+        if not slots:
+            return {}
+        async with transaction(self._sessionmaker, read_only=True) as session:
+            rows = (
+                await session.execute(
+                    select(PtbConversation.name, PtbConversation.key, PtbConversation.state).where(
+                        PtbConversation.name.in_({name for name, _ in slots}),
+                        PtbConversation.key.in_({key for _, key in slots}),
+                    )
+                )
+            ).all()
+        stored = {(name, key): state for name, key, state in rows if (name, key) in slots}
+        found: dict[tuple[str, ConversationKey], object] = {}
+        for slot, wanted_key in slots.items():
+            if slot in stored:
+                self._written[("conversation", slot)] = canonical(stored[slot])
+                found[wanted_key] = decode(stored[slot])
+            else:
+                self._written[("conversation", slot)] = None
+        return found
 
     async def refresh_bot_data(self, bot_data: Data) -> None:
         return None

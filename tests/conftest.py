@@ -4,4 +4,5 @@ pytest_plugins = [
     "tests.fixtures.simulator",
     "tests.fixtures.database",
     "tests.fixtures.botapi",
+    "tests.fixtures.app",
 ]

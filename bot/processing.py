@@ -1,0 +1,48 @@
+"""The update processor of every bot process: per-chat order, metrics and, for replicas, shared state."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable
+from typing import Any
+
+from telegram.ext import Application
+
+from bot.metrics import UPDATE_SECONDS, UPDATES, update_type
+from bot.replicas import SharedState
+from bot.settings import Settings
+from bot.update_processor import PerChatUpdateProcessor
+
+
+class BotUpdateProcessor(PerChatUpdateProcessor):
+    """PerChatUpdateProcessor that counts and times updates, and shares state when asked to."""
+
+    def __init__(self, max_concurrent_updates: int, *, shared: bool = False) -> None:
+        super().__init__(max_concurrent_updates)
+        self._want_shared = shared
+        self.shared: SharedState | None = None
+
+    def bind(self, application: Application) -> None:
+        """Called once the Application is built (replicas need it to reach its handlers)."""
+        if self._want_shared:
+            self.shared = SharedState(application, pool_size=self.max_concurrent_updates)
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        kind = update_type(update)
+        UPDATES.labels(kind).inc()
+        await super().do_process_update(update, self._timed(update, kind, coroutine))
+
+    async def _timed(self, update: object, kind: str, coroutine: Awaitable[Any]) -> None:
+        started = time.perf_counter()
+        try:
+            if self.shared is None:
+                await coroutine
+            else:
+                await self.shared.process(update, coroutine)
+        finally:
+            UPDATE_SECONDS.labels(kind).observe(time.perf_counter() - started)
+
+
+def update_processor(settings: Settings) -> BotUpdateProcessor:
+    """The processor `build_application` installs; call `bind(application)` after building."""
+    return BotUpdateProcessor(settings.concurrent_updates, shared=settings.multi_replica)

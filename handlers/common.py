@@ -1,0 +1,148 @@
+"""What every feature handler needs: the chat's language, a database session, privacy guards.
+
+The pre-handler `load_chat` runs first for every update (group -100 in `register`), so each
+handler can rely on `context.lang` and on the chat row existing for private chats.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
+from typing import Any, TypeVar
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import InlineKeyboardMarkup, Message, Update
+from telegram.constants import ChatType
+from telegram.error import BadRequest
+
+from bot.context import BotContext
+from storage.db import transaction
+from storage.models import AccountLink
+from storage.repositories import chats, links
+
+log = logging.getLogger(__name__)
+
+R = TypeVar("R")
+Handler = Callable[[Update, BotContext], Awaitable[R]]
+
+# Telegram refuses longer texts; anything longer than this from a user is not an answer.
+MAX_INPUT_CHARS = 1000
+
+
+def db(
+    context: BotContext, *, read_only: bool = False
+) -> AbstractAsyncContextManager[AsyncSession]:
+    """A short transaction: commit at the end, roll back on error. Keep network calls outside."""
+    assert context.resources.sessionmaker is not None
+    return transaction(context.resources.sessionmaker, read_only=read_only)
+
+
+async def load_chat(update: Update, context: BotContext) -> None:
+    """Set the update's language; create the chat row on first contact in a private chat."""
+    user = update.effective_user
+    chat = update.effective_chat
+    context.lang = user.language_code if user else None
+    if chat is None or chat.type != ChatType.PRIVATE:
+        return  # nothing about groups is stored
+    async with db(context, read_only=True) as session:
+        row = await chats.get(session, chat.id)
+    if row is None or row.blocked or (user is not None and row.user_id != user.id):
+        async with db(context) as session:
+            row = await chats.upsert_from_update(
+                session, update, time_zone=context.settings.bot_timezone
+            )
+    if row is not None and row.language:
+        context.lang = row.language
+
+
+def is_private(update: Update) -> bool:
+    return update.effective_chat is not None and update.effective_chat.type == ChatType.PRIVATE
+
+
+async def reply(
+    update: Update,
+    context: BotContext,
+    text: str,
+    *,
+    reply_markup: InlineKeyboardMarkup | Any | None = None,
+    edit: bool = False,
+    **kwargs: Any,
+) -> Message | None:
+    """Answer where the user is: edit the pressed message when `edit`, else send a new one.
+
+    A callback query is always answered, so the button stops spinning.
+    """
+    query = update.callback_query
+    if query is not None:
+        await query.answer()
+        if edit and query.message is not None:
+            try:
+                result = await query.edit_message_text(text, reply_markup=reply_markup, **kwargs)
+            except BadRequest as error:
+                # Pressing the same button twice changes nothing: not an error for the user.
+                if "not modified" in error.message.lower():
+                    return None
+                raise
+            return result if isinstance(result, Message) else None
+    chat = update.effective_chat
+    assert chat is not None
+    return await context.bot.send_message(chat.id, text, reply_markup=reply_markup, **kwargs)
+
+
+def private_only(handler: Handler[R]) -> Handler[R | None]:
+    """Account features answer only in a private chat; in a group the bot says so, shows nothing."""
+
+    @functools.wraps(handler)
+    async def wrapper(update: Update, context: BotContext) -> R | None:
+        if is_private(update):
+            return await handler(update, context)
+        username = context.resources.bot_username
+        text = context._(
+            "For your privacy I only show account data in a private chat. "
+            "Write to me directly: @{bot}"
+        ).format(bot=username)
+        if update.callback_query is not None:
+            await update.callback_query.answer(text, show_alert=True)
+        elif update.effective_chat is not None:
+            await context.bot.send_message(update.effective_chat.id, text)
+        return None
+
+    return wrapper
+
+
+async def current_link(context: BotContext, chat_id: int) -> AccountLink | None:
+    async with db(context, read_only=True) as session:
+        return await links.get_link(session, chat_id)
+
+
+def linked_only(
+    handler: Callable[[Update, BotContext, AccountLink], Awaitable[R]],
+) -> Handler[R | None]:
+    """Private chats linked to an account; others are told how to link. Implies private_only."""
+
+    @private_only
+    @functools.wraps(handler)
+    async def wrapper(update: Update, context: BotContext) -> R | None:
+        assert update.effective_chat is not None
+        link = await current_link(context, update.effective_chat.id)
+        if link is None:
+            await reply(update, context, not_linked_text(context))
+            return None
+        return await handler(update, context, link)
+
+    return wrapper
+
+
+def not_linked_text(context: BotContext) -> str:
+    if context.settings.manual_link_enabled:
+        return context._(
+            "This chat is not linked to a Digiwatt account yet. "
+            "Use the link from your energy company's website, or send /link to link it "
+            "with your POD and account number."
+        )
+    return context._(
+        "This chat is not linked to a Digiwatt account yet. "
+        "Use the link from your energy company's website or your bill to link it."
+    )
