@@ -7,6 +7,7 @@ import logging
 from telegram.constants import ParseMode
 from telegram.ext import Application, ApplicationBuilder, Defaults, PersistenceInput
 
+from bot.charts import ChartRenderer
 from bot.context import CONTEXT_TYPES, BotContext, Resources
 from bot.metrics import MeteredRateLimiter
 from bot.processing import update_processor
@@ -20,8 +21,14 @@ log = logging.getLogger(__name__)
 BotApplication = Application[object, BotContext, dict, dict, Resources, object]
 
 
-def build_application(settings: Settings) -> BotApplication:
-    """A ready-to-run Application: handlers registered, resources opened in post_init."""
+def build_application(
+    settings: Settings, *, renderer: ChartRenderer | None = None
+) -> BotApplication:
+    """A ready-to-run Application: handlers registered, resources opened in post_init.
+
+    `renderer`: an already started chart renderer to use (and leave open) instead of starting
+    one; lets several Applications in one process share the warmed workers.
+    """
     # The engine connects lazily, so building it here costs nothing; persistence needs it
     # before post_init, when PTB loads conversation states.
     engine = create_engine(settings.database_url)
@@ -56,6 +63,9 @@ def build_application(settings: Settings) -> BotApplication:
     resources.settings = settings
     resources.engine = engine
     resources.sessionmaker = sessionmaker
+    if renderer is not None:
+        resources.renderer = renderer
+        resources.owns_renderer = False
     register(application)
     processor.bind(application)
     return application
@@ -64,7 +74,6 @@ def build_application(settings: Settings) -> BotApplication:
 async def _post_init(application: BotApplication) -> None:
     """Open what handlers share: the Digiwatt client and the chart renderer; publish commands."""
     from bot.alerts import schedule_alerts
-    from bot.charts import ChartRenderer
     from bot.commands import publish_commands
     from bot.digiwatt.client import DigiwattClient, create_http_client
 
@@ -77,8 +86,9 @@ async def _post_init(application: BotApplication) -> None:
         client_id=settings.digiwatt_client_id,
         client_secret=settings.digiwatt_client_secret,
     )
-    resources.renderer = ChartRenderer(workers=settings.chart_workers)
-    await resources.renderer.start()
+    if resources.renderer is None:
+        resources.renderer = ChartRenderer(workers=settings.chart_workers)
+        await resources.renderer.start()
     resources.bot_username = application.bot.username
     await publish_commands(application.bot)
     schedule_alerts(application)  # the "alerts" job: every minute, from the next minute boundary
@@ -91,7 +101,7 @@ async def _post_shutdown(application: BotApplication) -> None:
 
     resources = application.bot_data
     await stop_alerts(application)  # a run still sending gives its unsent claims back first
-    if resources.renderer is not None:
+    if resources.renderer is not None and resources.owns_renderer:
         await resources.renderer.close()
     if resources.digiwatt is not None:
         await resources.digiwatt.aclose()  # cancels reads in flight before their transport goes

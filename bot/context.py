@@ -36,6 +36,7 @@ class Resources:
     http: httpx.AsyncClient | None = None
     digiwatt: DigiwattClient | None = None
     renderer: ChartRenderer | None = None
+    owns_renderer: bool = True  # False when the caller passed a started, shared renderer
     bot_username: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 

@@ -180,7 +180,7 @@ async def _delete(update: Update, context: BotContext) -> None:
         others: dict[int, str | None] = {}
         for other in result.unlinked_chat_ids:
             row = await chats.get(session, other)
-            others[other] = row.language if row is not None else None
+            others[other] = row.effective_language if row is not None else None
 
     lines = []
     if gone_at_digiwatt is not None:

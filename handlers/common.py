@@ -18,6 +18,7 @@ from telegram.constants import ChatType
 from telegram.error import BadRequest
 
 from bot.context import BotContext
+from bot.i18n import negotiate
 from storage.db import transaction
 from storage.models import AccountLink
 from storage.repositories import chats, links
@@ -43,16 +44,20 @@ async def load_chat(update: Update, context: BotContext) -> None:
     """Set the update's language; create the chat row on first contact in a private chat."""
     user = update.effective_user
     chat = update.effective_chat
-    context.lang = user.language_code if user else None
+    client_language = negotiate(user.language_code) if user and user.language_code else None
+    context.lang = client_language
     if chat is None or chat.type != ChatType.PRIVATE:
         return  # nothing about groups is stored
     async with db(context, read_only=True) as session:
         row = await chats.get(session, chat.id)
-    if row is None or row.blocked or (user is not None and row.user_id != user.id):
+    stale = row is None or row.blocked or (user is not None and row.user_id != user.id)
+    if stale or (client_language and row is not None and row.client_language != client_language):
         async with db(context) as session:
             row = await chats.upsert_from_update(
                 session, update, time_zone=context.settings.bot_timezone
             )
+            if row is not None and client_language and row.client_language != client_language:
+                await chats.set_client_language(session, row.id, client_language)
     if row is not None and row.language:
         context.lang = row.language
 

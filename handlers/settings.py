@@ -1,4 +1,5 @@
-"""/settings: language, daily greenness alerts and their time, "starting soon" reminders.
+"""/settings: language, daily greenness alerts and their time, "starting soon" reminders, the
+weekly recap and quiet hours.
 
 Everything happens in ONE message whose buttons edit it in place. Button data ("set:...") carry
 the choice itself, so a button of an older settings message still does what it says. Typing a
@@ -11,6 +12,7 @@ import html
 import logging
 import re
 
+from babel.dates import get_day_names
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 from telegram.ext import (
@@ -22,6 +24,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.alerts import alerts_state
 from bot.context import BotContext
 from bot.i18n import LANGUAGES
 from bot.settings import Settings
@@ -34,9 +37,12 @@ log = logging.getLogger(__name__)
 
 PREFIX = "set:"
 MAIN, TIME_PICKER, TYPE_TIME = "set:main", "set:time", "set:time:type"
+RECAP_PAGE, QUIET_PAGE = "set:recap", "set:quiet"
 CLOSE = "set:close"
 PICKER_TIMES = tuple(f"{hour:02d}:00" for hour in range(7, 22))  # 07:00 .. 21:00
 REMINDER_LEADS = (15, 30, 60)  # minutes before a green window; 0 in button data means off
+# Offered as buttons ("set:quiet:22:00-07:00"); "set:quiet:off" means none.
+QUIET_RANGES = (("22:00", "07:00"), ("23:00", "07:00"), ("21:00", "08:00"))
 LANGUAGE_NAMES = {"it": "Italiano", "en": "English"}  # each in its own language, never translated
 
 TYPING_TIME = "typing_time"
@@ -79,7 +85,7 @@ def handlers(settings: Settings) -> list[BaseHandler]:
 async def show_settings(
     update: Update, context: BotContext, edit: bool = False, *, page: str = "main"
 ) -> None:
-    """Show the settings panel (page "main", or "time" for the alert time picker).
+    """Show the settings panel: page "main", "time" (the alert time picker), "recap" or "quiet".
 
     `edit=True` turns the message whose button was pressed into the panel; otherwise a new
     message is sent. In a group it only says that settings live in a private chat.
@@ -111,22 +117,59 @@ async def _render(context: BotContext, chat_id: int, page: str) -> tuple[str, In
     enabled = subscription is not None and subscription.enabled
     daily_time = subscription.daily_time if subscription is not None else DEFAULT_DAILY_TIME
     lead = subscription.reminder_lead_minutes if subscription is not None else None
+    recap = subscription is not None and subscription.weekly_recap
+    quiet = _quiet_hours(subscription.quiet_start, subscription.quiet_end) if subscription else None
     zone = chat.time_zone if chat is not None else DEFAULT_TIME_ZONE
     if page == "time":
         return _time_page(context, daily_time if enabled else None)
-    return _main_page(context, enabled=enabled, daily_time=daily_time, lead=lead, zone=zone)
+    if page == "recap":
+        return _recap_page(context, recap)
+    if page == "quiet":
+        return _quiet_page(context, quiet, zone)
+    return _main_page(
+        context,
+        enabled=enabled,
+        daily_time=daily_time,
+        lead=lead,
+        zone=zone,
+        recap=recap,
+        quiet=quiet,
+    )
 
 
 def _ticked(label: str, chosen: bool) -> str:
     return f"✓ {label}" if chosen else label
 
 
+def _quiet_hours(start: str | None, end: str | None) -> tuple[str, str] | None:
+    """The quiet hours as (start, end), or None when there are none (the dispatcher's rule)."""
+    return (start, end) if start is not None and end is not None and start != end else None
+
+
+def _span(quiet: tuple[str, str]) -> str:
+    return f"{quiet[0]}–{quiet[1]}"
+
+
+def _recap_when(context: BotContext) -> tuple[str, str]:
+    """The recap's weekday (in the user's language) and local time, as the dispatcher sends it."""
+    config = alerts_state(context.application).config
+    return get_day_names("wide", locale=context.lang)[config.recap_weekday], config.recap_at
+
+
 def _main_page(
-    context: BotContext, *, enabled: bool, daily_time: str, lead: int | None, zone: str
+    context: BotContext,
+    *,
+    enabled: bool,
+    daily_time: str,
+    lead: int | None,
+    zone: str,
+    recap: bool,
+    quiet: tuple[str, str] | None,
 ) -> tuple[str, InlineKeyboardMarkup]:
     _ = context._
     alerts = _("every day at {time}").format(time=daily_time) if enabled else _("off")
     reminders = _("{minutes} minutes before").format(minutes=lead) if lead else _("off")
+    day, at = _recap_when(context)
     text = "\n".join(
         [
             _("<b>Settings</b>"),
@@ -134,6 +177,12 @@ def _main_page(
             _("Language: {language}").format(language=LANGUAGE_NAMES[context.lang]),
             _("Greenness alerts: {alerts}").format(alerts=alerts),
             _("“Starting soon” reminders: {reminders}").format(reminders=reminders),
+            _("Weekly recap: every {day} at {time}").format(day=day, time=at)
+            if recap
+            else _("Weekly recap: off"),
+            _("Quiet hours: {hours}").format(hours=_span(quiet))
+            if quiet
+            else _("Quiet hours: off"),
             "",
             _(
                 "Greenness alerts tell you the greenest hours of the day; reminders come "
@@ -170,7 +219,71 @@ def _main_page(
                 for minutes in REMINDER_LEADS
             ),
         ],
+        [
+            InlineKeyboardButton(_("Weekly recap"), callback_data=RECAP_PAGE),
+            InlineKeyboardButton(_("Quiet hours"), callback_data=QUIET_PAGE),
+        ],
         [InlineKeyboardButton(_("Close"), callback_data=CLOSE)],
+    ]
+    return text, InlineKeyboardMarkup(keyboard)
+
+
+def _recap_page(context: BotContext, recap: bool) -> tuple[str, InlineKeyboardMarkup]:
+    _ = context._
+    day, at = _recap_when(context)
+    text = "\n".join(
+        [
+            _("<b>Weekly recap</b>"),
+            _(
+                "Every {day} at {time}: your week against the week before, how much of your "
+                "energy was used in green windows, and one suggestion for the coming week. "
+                "It arrives without sound."
+            ).format(day=day, time=at),
+        ]
+    )
+    keyboard = [
+        [
+            InlineKeyboardButton(
+                _ticked(_("Send the recap"), recap), callback_data=f"{PREFIX}recap:on"
+            ),
+            InlineKeyboardButton(
+                _ticked(_("No recap"), not recap), callback_data=f"{PREFIX}recap:off"
+            ),
+        ],
+        [InlineKeyboardButton(_("« Back"), callback_data=MAIN)],
+    ]
+    return text, InlineKeyboardMarkup(keyboard)
+
+
+def _quiet_page(
+    context: BotContext, quiet: tuple[str, str] | None, zone: str
+) -> tuple[str, InlineKeyboardMarkup]:
+    _ = context._
+    # What the dispatcher does: a reminder due in quiet hours is skipped, a daily push due in
+    # them goes out with disable_notification (the recap is always silent anyway).
+    text = "\n".join(
+        [
+            _("<b>Quiet hours</b>"),
+            _(
+                "In quiet hours “starting soon” reminders are not sent, and a daily alert set "
+                "within them arrives without sound. Times are in {zone}."
+            ).format(zone=html.escape(zone)),
+        ]
+    )
+    keyboard = [
+        [
+            InlineKeyboardButton(
+                _ticked(_("No quiet hours"), quiet is None), callback_data=f"{PREFIX}quiet:off"
+            )
+        ],
+        [
+            InlineKeyboardButton(
+                _ticked(_span(hours), hours == quiet),
+                callback_data=f"{PREFIX}quiet:{hours[0]}-{hours[1]}",
+            )
+            for hours in QUIET_RANGES
+        ],
+        [InlineKeyboardButton(_("« Back"), callback_data=MAIN)],
     ]
     return text, InlineKeyboardMarkup(keyboard)
 
@@ -228,6 +341,14 @@ async def on_button(update: Update, context: BotContext) -> None:
         await _save_subscription(context, chat_id, enabled=True, daily_time=_valid_time(value))
     elif kind == "rem" and value in {"0", *map(str, REMINDER_LEADS)}:
         await _save_subscription(context, chat_id, reminder_lead_minutes=int(value) or None)
+    elif kind in ("recap", "quiet") and not value:
+        page = kind
+    elif kind == "recap" and value in ("on", "off"):
+        await _save_subscription(context, chat_id, weekly_recap=value == "on")
+    elif kind == "quiet" and value == "off":
+        await _save_subscription(context, chat_id, quiet_start=None, quiet_end=None)
+    elif kind == "quiet" and (quiet := _valid_quiet(value)) is not None:
+        await _save_subscription(context, chat_id, quiet_start=quiet[0], quiet_end=quiet[1])
     else:  # forged, or from a version of the panel that had other buttons
         await query.answer(context._("This button is no longer active."))
         text, keyboard = await _render(context, chat_id, "main")
@@ -252,6 +373,12 @@ def _valid_time(value: str) -> str | None:
         return check_hhmm(value)
     except ValueError:
         return None
+
+
+def _valid_quiet(value: str) -> tuple[str, str] | None:
+    """ "22:00-07:00" -> ("22:00", "07:00"); any two different times, as the button carries them."""
+    start, _sep, end = value.partition("-")
+    return _quiet_hours(_valid_time(start), _valid_time(end))
 
 
 async def _save_subscription(context: BotContext, chat_id: int, **changes: object) -> None:

@@ -82,6 +82,8 @@ class Chat(Base):
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     user_id: Mapped[int | None] = mapped_column(BigInteger)
     language: Mapped[str | None] = mapped_column(String(8))
+    # The Telegram client's language, as last seen: what alerts use until the user chooses.
+    client_language: Mapped[str | None] = mapped_column(String(8))
     time_zone: Mapped[str] = mapped_column(String(64), default=DEFAULT_TIME_ZONE)
     blocked: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -90,6 +92,11 @@ class Chat(Base):
     @validates("time_zone")
     def _valid_zone(self, _key: str, value: str) -> str:
         return check_time_zone(value)
+
+    @property
+    def effective_language(self) -> str | None:
+        """The user's choice, else their Telegram client's language."""
+        return self.language or self.client_language
 
 
 class Account(Base):

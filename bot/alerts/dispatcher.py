@@ -28,7 +28,7 @@ from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from telegram import InlineKeyboardMarkup, InputFile
 from telegram.error import BadRequest
 from telegram.ext import Application, Job
@@ -365,6 +365,10 @@ class _Run:
                 window = self._window_at(reminder.window_start)
                 if window is None:
                     continue
+                if window.start <= self.started:
+                    # Caught up after a restart: "starts in 15 min" would be false by now.
+                    report.skipped["too late"] += 1
+                    continue
                 local = (
                     reminder.window_start - timedelta(minutes=reminder.lead_minutes)
                 ).astimezone(zone(reminder.time_zone))
@@ -373,7 +377,7 @@ class _Run:
                         reminder.chat_id, reminder.alert_key, Kind.REMINDER,
                         negotiate(reminder.language), reminder.time_zone, local.date(),
                         reminder.account_number, self.now(), window=window,
-                        lead_minutes=reminder.lead_minutes,
+                        lead_minutes=max(1, round((window.start - self.started) / MINUTE)),
                     )
                 )  # fmt: skip
         for recap in weekly:
@@ -669,7 +673,7 @@ async def _chat_info(session: Any, chat_ids: list[int]) -> dict[int, _ChatInfo]:
     S = AlertSubscription
     stmt = (
         select(
-            Chat.id, Chat.language, Chat.blocked, S.time_zone, S.daily_time, S.enabled,
+            Chat.id, func.coalesce(Chat.language, Chat.client_language), Chat.blocked, S.time_zone, S.daily_time, S.enabled,
             S.reminder_lead_minutes, S.weekly_recap, S.quiet_start, S.quiet_end,
             AccountLink.account_number,
         )

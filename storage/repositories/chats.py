@@ -69,6 +69,13 @@ async def set_language(session: AsyncSession, chat_id: int, language: str | None
     )
 
 
+async def set_client_language(session: AsyncSession, chat_id: int, language: str | None) -> None:
+    """The language the user's Telegram client reports, used until they choose one."""
+    await session.execute(
+        update(Chat).where(Chat.id == chat_id).values(client_language=language, updated_at=utcnow())
+    )
+
+
 async def set_time_zone(session: AsyncSession, chat_id: int, time_zone: str) -> None:
     """The chat's zone, and its alert subscription's with it (alerts follow the user)."""
     check_time_zone(time_zone)

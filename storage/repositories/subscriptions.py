@@ -125,7 +125,7 @@ def _base(now: datetime, *columns: ColumnElement[Any]) -> Select[Any]:
             S.time_zone,
             S.quiet_start,
             S.quiet_end,
-            Chat.language,
+            func.coalesce(Chat.language, Chat.client_language),
             AccountLink.account_number,
             *columns,
         )

@@ -375,3 +375,24 @@ async def test_quiet_hours_silence_the_push_and_hold_reminders(
     assert silent_push.silent is True
     push, reminder = await alerts_in(alerts, loud_one)
     assert push.silent is False and reminder.silent is False
+
+
+async def test_a_reminder_caught_up_late_says_the_true_minutes_or_is_dropped(
+    alerts: BotHarness, simulator_control: SimulatorControl
+) -> None:
+    simulator_control.freeze_clock("2025-06-02T07:00:00+02:00")
+    window = (await greenness(alerts)).windows[0]
+    chat_id = await subscribe(alerts, lead=30)
+    missed = window.start - timedelta(minutes=30)
+
+    # The bot was down at the reminder's minute and comes back 10 minutes later.
+    late = await dispatch(alerts, missed + 10 * MINUTE, since=missed - 5 * MINUTE)
+    (reminder,) = await alerts_in(alerts, chat_id)
+    assert late.sent == [(chat_id, f"reminder:{window.start.astimezone(UTC):%Y-%m-%dT%H:%MZ}")]
+    assert "Green window in 20 min" in reminder.content
+
+    # Back only after the window has started: nobody is told it "starts in 30 min".
+    other = await subscribe(alerts, name="Otto", lead=30)
+    too_late = await dispatch(alerts, window.start + 5 * MINUTE, since=missed - 5 * MINUTE)
+    assert too_late.sent == [] and too_late.skipped["too late"] == 2
+    assert await alerts_in(alerts, other) == []

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from telegram.ext import ExtBot
 
-from bot.alerts import alerts_state, configure, run_alerts
+from bot.alerts import alerts_state, configure, run_alerts, stop_alerts
 from bot.app import BotApplication, build_application
 from bot.settings import Settings
 from storage.db import transaction
@@ -272,3 +272,26 @@ async def test_a_forecast_that_never_comes_is_announced_once(
     assert "Manca la previsione" in notice.content
     assert notice.silent is True
     assert notice.kind == "text"
+
+
+async def test_a_shutdown_mid_run_gives_the_rest_back_and_the_restart_sends_it(
+    alerts: BotHarness, june: SimulatorControl
+) -> None:
+    configure(alerts.application, replace(TEST_CONFIG, rate=4))
+    chat_ids = [await subscribe(alerts, name=f"User {i}") for i in range(8)]
+
+    running = asyncio.ensure_future(dispatch(alerts, AT))
+    await asyncio.sleep(1.0)  # a few alerts out, at four a second
+    await stop_alerts(alerts.application)  # what post_shutdown does
+    stopped = await running
+
+    assert 0 < len(stopped.sent) < len(chat_ids)
+    unsent = [c for c in chat_ids if (c, KEY) not in stopped.sent]
+    for chat_id in unsent:
+        assert await delivery_status(alerts, chat_id, KEY) is None  # given back, not stale
+    alerts_state(alerts.application, reset=True)  # the next start
+    restarted = await dispatch(alerts, AT + MINUTE, since=AT - MINUTE)
+
+    assert sorted(restarted.sent) == sorted((c, KEY) for c in unsent)
+    for chat_id in chat_ids:
+        assert len(await alerts_in(alerts, chat_id)) == 1

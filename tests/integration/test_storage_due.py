@@ -188,3 +188,19 @@ async def test_reminders_before_a_green_window(sessionmaker: Sessions) -> None:
         )
         assert sorted(r.chat_id for r in due) == [1, 2, 3]
         assert await subscriptions.due_reminders(session, [window], window, window + MINUTE) == []
+
+
+async def test_alerts_speak_the_chosen_language_else_the_telegram_clients(
+    sessionmaker: Sessions,
+) -> None:
+    await subscribe(sessionmaker, {1: ("Europe/Rome", "08:00"), 2: ("Europe/Rome", "08:00")})
+    async with transaction(sessionmaker) as session:
+        await chats.set_client_language(session, 1, "it")
+        await chats.set_client_language(session, 2, "it")
+        await chats.set_language(session, 2, "en")
+        for chat_id in (1, 2):
+            await links.link(session, chat_id, f"ACC-{chat_id}", "IT001E00123456")
+    now = utc(2025, 6, 2, 6, 0)  # 08:00 in Rome
+    async with transaction(sessionmaker, read_only=True) as session:
+        due = await subscriptions.due_daily(session, now - MINUTE, now)
+    assert {alert.chat_id: alert.language for alert in due} == {1: "it", 2: "en"}

@@ -15,7 +15,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.db import create_engine
-from storage.migrate import alembic_config, upgrade
+from storage.migrate import alembic_config, head_revision, upgrade
 from storage.models import Base
 
 TABLES = {table.name for table in Base.metadata.sorted_tables}
@@ -30,6 +30,9 @@ def _tables(connection: Connection) -> set[str]:
     return set(inspect(connection).get_table_names())
 
 
+HEAD = head_revision()
+
+
 def _downgrade_to_base(connection: Connection) -> None:
     config = alembic_config()
     config.attributes["connection"] = connection
@@ -37,7 +40,7 @@ def _downgrade_to_base(connection: Connection) -> None:
 
 
 async def test_models_and_migrations_agree(empty_db_url: str) -> None:
-    assert await upgrade(empty_db_url) == "0001"
+    assert await upgrade(empty_db_url) == HEAD
     engine = create_engine(empty_db_url)
     try:
         async with engine.connect() as connection:
@@ -48,8 +51,8 @@ async def test_models_and_migrations_agree(empty_db_url: str) -> None:
 
 
 async def test_upgrade_is_idempotent_and_downgrade_removes_everything(empty_db_url: str) -> None:
-    assert await upgrade(empty_db_url) == "0001"
-    assert await upgrade(empty_db_url) == "0001"
+    assert await upgrade(empty_db_url) == HEAD
+    assert await upgrade(empty_db_url) == HEAD
     engine = create_engine(empty_db_url)
     try:
         async with engine.begin() as connection:
@@ -58,7 +61,7 @@ async def test_upgrade_is_idempotent_and_downgrade_removes_everything(empty_db_u
             assert await connection.run_sync(_tables) == {"alembic_version"}
     finally:
         await engine.dispose()
-    assert await upgrade(empty_db_url) == "0001"
+    assert await upgrade(empty_db_url) == HEAD
 
 
 async def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path: Path) -> None:
@@ -91,7 +94,7 @@ async def test_db_upgrade_command_needs_only_the_database_url(
 ) -> None:
     done = _cli(tmp_path, empty_db_url)
     assert done.returncode == 0, done.stderr
-    assert "is at revision 0001" in done.stdout
+    assert f"is at revision {HEAD}" in done.stdout
     engine = create_engine(empty_db_url)
     try:
         async with engine.connect() as connection:
@@ -105,3 +108,35 @@ def test_db_upgrade_command_explains_a_bad_url_in_one_line(tmp_path: Path) -> No
     assert done.returncode != 0
     assert done.stderr.strip().count("\n") == 0
     assert "DATABASE_URL is invalid" in done.stderr
+
+
+async def test_upgrading_an_existing_database_keeps_its_rows(empty_db_url: str) -> None:
+    assert await upgrade(empty_db_url, "0001") == "0001"
+    engine = create_engine(empty_db_url)
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(
+                text(
+                    "INSERT INTO chats (id, time_zone, blocked, created_at, updated_at) VALUES (7, 'Europe/Rome', false, '2026-01-01', '2026-01-01')"
+                )
+            )
+            await connection.execute(
+                text(
+                    "INSERT INTO accounts (account_number, created_at) VALUES ('ACC-7', '2026-01-01')"
+                )
+            )
+            await connection.execute(
+                text(
+                    "INSERT INTO account_links (chat_id, account_number, pod, linked_at) VALUES (7, 'ACC-7', 'IT001E00123456', '2026-01-01')"
+                )
+            )
+        assert await upgrade(empty_db_url) == HEAD
+        async with engine.connect() as connection:
+            links = (
+                await connection.execute(text("SELECT chat_id, account_number FROM account_links"))
+            ).all()
+            client = (await connection.execute(text("SELECT client_language FROM chats"))).all()
+        assert links == [(7, "ACC-7")]
+        assert client == [(None,)]
+    finally:
+        await engine.dispose()
