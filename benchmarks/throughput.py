@@ -46,10 +46,10 @@ sys.path.insert(0, str(REPO))
 
 from playground.client import PlaygroundClient  # noqa: E402
 from playground.config import BotIdentity, PlaygroundConfig  # noqa: E402
-from playground.server import run_in_thread  # noqa: E402
+from playground.server import RunningServer, run_in_thread  # noqa: E402
 from simulator.app import create_app as create_simulator  # noqa: E402
 from storage.db import create_engine  # noqa: E402
-from tests.fixtures.simulator import ServerThread, simulator_config  # noqa: E402
+from tests.fixtures.simulator import simulator_config  # noqa: E402
 from tests.integration.bot_process import (  # noqa: E402
     SECRET_HEADER,
     BotProcess,
@@ -189,7 +189,7 @@ async def scenario(
     public = None
     if replicas > 1:
         robin = RoundRobin([f"http://127.0.0.1:{port}/telegram" for port in ports])
-        proxy = ServerThread(
+        proxy = RunningServer(
             Starlette(routes=[Route("/telegram", robin.forward, methods=["POST"])])
         )
         proxy.start()
@@ -281,7 +281,7 @@ async def main(args: argparse.Namespace) -> None:
     playground = run_in_thread(
         PlaygroundConfig(bots=[BotIdentity(BOT_TOKEN, "digiwatt_test_bot", "Digiwatt")])
     )
-    simulator = ServerThread(create_simulator(simulator_config()))
+    simulator = RunningServer(create_simulator(simulator_config()))
     simulator.start()
     pg_base = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("TEST_DATABASE_URL")
     rows = []

@@ -19,7 +19,7 @@ from pydantic import ValidationError, field_validator
 from pydantic_settings import BaseSettings
 from sqlalchemy import text
 from sqlalchemy.engine import Connection, make_url
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
 from bot.settings import Settings, SettingsError, describe_error
@@ -53,8 +53,28 @@ def _upgrade(connection: Connection, revision: str) -> str | None:
     return MigrationContext.configure(connection).get_current_revision()
 
 
+# SQLite can refuse a second process with "database is locked" at once, without waiting on
+# the busy timeout (e.g. while the first one is switching a new file to WAL): try again.
+_SQLITE_LOCKED_ATTEMPTS = 10
+
+
 async def upgrade(url: str, revision: str = "head") -> str | None:
     """Migrate the database at `url` to `revision`; returns the revision it is now at."""
+    for attempt in range(1, _SQLITE_LOCKED_ATTEMPTS + 1):
+        try:
+            return await _upgrade_once(url, revision)
+        except OperationalError as error:
+            if (
+                is_postgresql(url)
+                or "locked" not in str(error)
+                or attempt == _SQLITE_LOCKED_ATTEMPTS
+            ):
+                raise
+            await asyncio.sleep(0.1 * attempt)
+    raise AssertionError("unreachable")
+
+
+async def _upgrade_once(url: str, revision: str) -> str | None:
     engine = create_engine(url, poolclass=NullPool)
     try:
         async with engine.connect() as connection:

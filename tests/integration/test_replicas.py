@@ -27,11 +27,12 @@ from starlette.routing import Route
 
 from playground.client import ChatMessage, PlaygroundClient
 from playground.client_models import User
+from playground.server import RunningServer
 from simulator.customers import Customer
 from storage.db import create_engine, make_sessionmaker, transaction
 from storage.repositories import chats, subscriptions
 from tests.fixtures.database import TEST_DATABASE_URL, _truncate, run_async
-from tests.fixtures.simulator import ServerThread, fresh_customer
+from tests.fixtures.simulator import fresh_customer
 from tests.integration.bot_process import (
     SECRET_HEADER,
     BotProcess,
@@ -93,7 +94,7 @@ def ports() -> tuple[int, int]:
 @pytest.fixture
 def balancer(ports: tuple[int, int]) -> Iterator[tuple[RoundRobin, str]]:
     robin = RoundRobin([f"http://127.0.0.1:{port}/telegram" for port in ports])
-    server = ServerThread(Starlette(routes=[Route("/telegram", robin.forward, methods=["POST"])]))
+    server = RunningServer(Starlette(routes=[Route("/telegram", robin.forward, methods=["POST"])]))
     server.start()
     try:
         yield robin, f"{server.url}/telegram"
