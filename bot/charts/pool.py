@@ -97,6 +97,12 @@ class ChartRenderer:
         )
         try:
             await asyncio.wait_for(asyncio.shield(stopping), CLOSE_TIMEOUT)
+        except RuntimeError:
+            # The loop's thread pool is already gone (the process is stopping): no thread to
+            # wait in, so stop the workers without waiting.
+            log.debug("chart workers stopped without waiting: no thread left to wait in")
+            _kill_workers(pool)
+            pool.shutdown(wait=False, cancel_futures=True)
         except TimeoutError:
             log.warning("chart workers did not stop in %.0f s; killing them", CLOSE_TIMEOUT)
             _kill_workers(pool)
