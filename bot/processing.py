@@ -21,9 +21,11 @@ class BotUpdateProcessor(PerChatUpdateProcessor):
         super().__init__(max_concurrent_updates)
         self._want_shared = shared
         self.shared: SharedState | None = None
+        self._application: Application | None = None
 
     def bind(self, application: Application) -> None:
         """Called once the Application is built (replicas need it to reach its handlers)."""
+        self._application = application
         if self._want_shared:
             self.shared = SharedState(application, pool_size=self.max_concurrent_updates)
 
@@ -37,6 +39,11 @@ class BotUpdateProcessor(PerChatUpdateProcessor):
         try:
             if self.shared is None:
                 await coroutine
+                # Written now, not at PTB's next tick: a process killed after answering must not
+                # forget the conversation step the user already sees (storage/persistence.py
+                # writes only what changed).
+                if self._application is not None and self._application.persistence is not None:
+                    await self._application.update_persistence()
             else:
                 await self.shared.process(update, coroutine)
         finally:

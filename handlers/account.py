@@ -15,6 +15,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, Conv
 from bot.context import BotContext
 from bot.digiwatt.errors import DigiwattError, NotFound
 from bot.i18n import N_, translator
+from bot.known_chats import known_chats
 from bot.settings import Settings
 from handlers.common import current_link, db, linked_only, not_linked_text, private_only, reply
 from storage.models import AccountLink
@@ -181,6 +182,7 @@ async def _delete(update: Update, context: BotContext) -> None:
         for other in result.unlinked_chat_ids:
             row = await chats.get(session, other)
             others[other] = row.effective_language if row is not None else None
+    known_chats(context.resources).forget(chat_id)  # the row is gone: load_chat creates it again
 
     lines = []
     if gone_at_digiwatt is not None:

@@ -19,8 +19,9 @@ from telegram.error import BadRequest
 
 from bot.context import BotContext
 from bot.i18n import negotiate
+from bot.known_chats import KnownChat, known_chats
 from storage.db import transaction
-from storage.models import AccountLink
+from storage.models import AccountLink, Chat
 from storage.repositories import chats, links
 
 log = logging.getLogger(__name__)
@@ -48,18 +49,42 @@ async def load_chat(update: Update, context: BotContext) -> None:
     context.lang = client_language
     if chat is None or chat.type != ChatType.PRIVATE:
         return  # nothing about groups is stored
-    async with db(context, read_only=True) as session:
-        row = await chats.get(session, chat.id)
-    stale = row is None or row.blocked or (user is not None and row.user_id != user.id)
-    if stale or (client_language and row is not None and row.client_language != client_language):
+    cache = known_chats(context.resources)
+    known = cached = cache.get(chat.id)
+    if known is None:
+        async with db(context, read_only=True) as session:
+            known = _known(await chats.get(session, chat.id))
+    # The row is written when it is missing or blocked (None), or the user or the client's
+    # language changed.
+    if (
+        known is None
+        or (user is not None and known.user_id != user.id)
+        or (client_language and known.client_language != client_language)
+    ):
         async with db(context) as session:
             row = await chats.upsert_from_update(
                 session, update, time_zone=context.settings.bot_timezone
             )
             if row is not None and client_language and row.client_language != client_language:
                 await chats.set_client_language(session, row.id, client_language)
-    if row is not None and row.language:
-        context.lang = row.language
+        known = _known(row, client_language=client_language)
+    if known is not cached:
+        # Only what was just read or written: hits do not extend the TTL, so a change made
+        # outside this process is seen at most TTL_SECONDS later.
+        if known is None:
+            cache.forget(chat.id)
+        else:
+            cache.remember(chat.id, known)
+    if known is not None and known.language:
+        context.lang = known.language
+
+
+def _known(row: Chat | None, *, client_language: str | None = None) -> KnownChat | None:
+    """What load_chat keeps of a row (with the client language just stored, if any); None when
+    the row must be written again (missing, blocked)."""
+    if row is None or row.blocked:
+        return None
+    return KnownChat(row.user_id, client_language or row.client_language, row.language)
 
 
 def is_private(update: Update) -> bool:
@@ -82,7 +107,9 @@ async def reply(
     query = update.callback_query
     if query is not None:
         await query.answer()
-        if edit and query.message is not None:
+        # A button under a photo (a chart, an alert) has no text to replace: answer below it.
+        photo = isinstance(query.message, Message) and query.message.text is None
+        if edit and query.message is not None and not photo:
             try:
                 result = await query.edit_message_text(text, reply_markup=reply_markup, **kwargs)
             except BadRequest as error:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
-from telegram.error import Forbidden, NetworkError, RetryAfter, TimedOut
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
 from bot.context import BotContext
 from bot.digiwatt.errors import DigiwattError
@@ -37,8 +37,11 @@ async def on_error(update: object, context: BotContext) -> None:
         )
     try:
         if update.callback_query is not None:
-            await update.callback_query.answer(text, show_alert=True)
-        else:
-            await context.bot.send_message(update.effective_chat.id, text)
+            try:
+                await update.callback_query.answer(text, show_alert=True)
+                return
+            except BadRequest:  # answered already, before the failure: say it in the chat
+                pass
+        await context.bot.send_message(update.effective_chat.id, text)
     except Exception:  # the apology itself must never raise again
         log.warning("chat %s: could not deliver the apology", chat_id, exc_info=True)

@@ -13,7 +13,7 @@ import logging
 import re
 
 from babel.dates import get_day_names
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
 from telegram.ext import (
     BaseHandler,
@@ -27,6 +27,7 @@ from telegram.ext import (
 from bot.alerts import alerts_state
 from bot.context import BotContext
 from bot.i18n import LANGUAGES
+from bot.known_chats import known_chats
 from bot.settings import Settings
 from handlers.common import MAX_INPUT_CHARS, db, is_private, private_only, reply
 from storage.models import DEFAULT_DAILY_TIME, DEFAULT_TIME_ZONE
@@ -332,6 +333,7 @@ async def on_button(update: Update, context: BotContext) -> None:
     elif kind == "lang" and value in LANGUAGES:
         async with db(context) as session:
             await chats.set_language(session, chat_id, value)
+        known_chats(context.resources).forget(chat_id)  # load_chat reads the new one next time
         context.lang = value  # the panel itself re-renders in the new language
     elif kind == "alerts" and value in ("on", "off"):
         await _save_subscription(context, chat_id, enabled=value == "on")
@@ -352,6 +354,10 @@ async def on_button(update: Update, context: BotContext) -> None:
     else:  # forged, or from a version of the panel that had other buttons
         await query.answer(context._("This button is no longer active."))
         text, keyboard = await _render(context, chat_id, "main")
+        if isinstance(query.message, Message) and query.message.text is None:
+            # Pressed under a photo (a chart, an alert): it has no text to turn into the panel.
+            await context.bot.send_message(chat_id, text, reply_markup=keyboard)
+            return
         try:
             await query.edit_message_text(text, reply_markup=keyboard)
         except BadRequest as error:

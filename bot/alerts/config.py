@@ -26,7 +26,9 @@ class AlertsConfig:
     forecast_patience: timedelta = timedelta(hours=3)
     # On the first run after a start, alerts due this far back are still sent.
     catch_up: timedelta = timedelta(minutes=30)
-    flush_interval: float = 1.0  # seconds between two "sent" writes while a run sends
+    # Seconds at least between two writes of outcomes while a run sends; 0: each write as soon
+    # as the previous one is done, so a crash repeats only the sends in flight (bot/alerts/ledger.py).
+    flush_interval: float = 0.0
     recap_weekday: int = 6  # Sunday
     recap_at: str = "19:00"
 

@@ -50,6 +50,7 @@ from bot.context import BotContext, Resources
 from bot.digiwatt.errors import DigiwattError
 from bot.digiwatt.models import Greenness, GreenWindow, OnboardingRequest
 from bot.i18n import negotiate
+from bot.known_chats import known_chats
 from storage.db import transaction
 from storage.models import AccountLink, AlertSubscription, Chat
 from storage.repositories import deliveries, profiles, subscriptions
@@ -559,7 +560,12 @@ class _Run:
         bundles: dict[int, list[Alert]] = {}
         for alert in owned:
             bundles.setdefault(alert.chat_id, []).append(alert)
-        ledger = Ledger(self.sessionmaker, self.now, self.config.flush_interval)
+        ledger = Ledger(
+            self.sessionmaker,
+            self.now,
+            self.config.flush_interval,
+            on_blocked=known_chats(self.resources).forget,
+        )
         done: set[Pair] = set()
 
         def on_result(result: Result[Alert]) -> None:

@@ -1,9 +1,11 @@
 """Recording what was sent: outcomes are written in batches, one short transaction each.
 
-One write per alert would make database round trips grow with the subscribers; one write per
-run would, after a crash, leave every alert of the run looking unsent (and send it again).
-A flush every `flush_interval` seconds bounds both: a crash can only repeat the alerts of the
-last second.
+One write per run would, after a crash, leave every alert of the run looking unsent (and send
+it again); a write on a timer would still repeat every alert of the last tick (a SIGKILL in the
+middle of a fan-out repeated five of forty). So outcomes are written as soon as they come in,
+each write taking whatever arrived while the previous one ran: a crash can only repeat the
+alerts whose send was in flight, and under load the batches grow by themselves instead of the
+round trips. `flush_interval` (0 by default) can space the writes out.
 """
 
 from __future__ import annotations
@@ -33,21 +35,27 @@ class Ledger:
         sessionmaker: async_sessionmaker[AsyncSession],
         now: Callable[[], datetime],
         flush_interval: float,
+        on_blocked: Callable[[int], None] | None = None,
     ) -> None:
         self._sessionmaker = sessionmaker
+        # Told each chat marked blocked, once committed (the update pre-handler's cache forgets it).
+        self._on_blocked = on_blocked
         self._now = now
         self._interval = flush_interval
         self._sent: list[Pair] = []
         self._failed: dict[str, list[Pair]] = defaultdict(list)
         self._blocked: set[int] = set()
         self._lock = asyncio.Lock()
+        self._arrived = asyncio.Event()
         self.flushes = 0
 
     def sent(self, pair: Pair) -> None:
         self._sent.append(pair)
+        self._arrived.set()
 
     def failed(self, pair: Pair, error: str) -> None:
         self._failed[error[:500]].append(pair)
+        self._arrived.set()
 
     def blocked(self, pair: Pair, error: str) -> None:
         """The user blocked the bot: the alert failed, the chat and its alerts are switched off."""
@@ -68,23 +76,32 @@ class Ledger:
                         await deliveries.mark_failed(session, pairs, error)
                     for chat_id in sorted(blocked):
                         await chats.mark_blocked(session, chat_id)
-            except Exception:
+            except BaseException:  # cancelled mid-write (the run ending) included
                 # Keep them for the next flush: losing a "sent" would mean sending it again.
                 self._sent[:0] = sent
                 for error, pairs in failed.items():
                     self._failed[error][:0] = pairs
                 self._blocked |= blocked
                 raise
+            if self._on_blocked is not None:
+                for chat_id in blocked:
+                    self._on_blocked(chat_id)
             self.flushes += 1
 
     async def run(self) -> None:
-        """Flush every interval until cancelled (the caller flushes once more at the end)."""
+        """Write outcomes as they arrive until cancelled (the caller flushes once more at the end)."""
         while True:
-            await asyncio.sleep(self._interval)
+            await self._arrived.wait()
+            self._arrived.clear()
             try:
                 await self.flush()
             except Exception:
-                log.exception("recording alert deliveries failed; retrying at the next flush")
+                log.exception("recording alert deliveries failed; retrying in a second")
+                self._arrived.set()
+                await asyncio.sleep(max(self._interval, 1.0))
+                continue
+            if self._interval:
+                await asyncio.sleep(self._interval)
 
     @contextlib.asynccontextmanager
     async def flushing(self) -> AsyncIterator[Ledger]:

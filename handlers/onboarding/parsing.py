@@ -6,7 +6,7 @@ import difflib
 import re
 import unicodedata
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from enum import StrEnum
 
 from bot.digiwatt.models import House, Residents
@@ -66,7 +66,10 @@ def parse_size(text: str) -> int:
     raw = match["number"]
     if re.fullmatch(r"\d{1,3}(?:[.\s]\d{3})+", raw):
         raw = re.sub(r"[.\s]", "", raw)
-    value = int(Decimal(raw.replace(",", ".")).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    try:
+        value = int(Decimal(raw.replace(",", ".")).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    except InvalidOperation:  # more digits than Decimal's 28: no floor area, just a wall of 9s
+        raise BadAnswer(Problem.NOT_A_NUMBER) from None
     if match["sign"]:
         value = -value
     if value < SIZE_MIN:

@@ -26,7 +26,7 @@ _ERROR_LENGTH = 500
 _T = AlertDelivery
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, order=True)  # order: reclaim_stale returns them sorted
 class Claim:
     chat_id: int
     alert_key: str

@@ -93,11 +93,23 @@ async def test_healthz_is_503_and_names_the_database_when_it_is_gone(
     assert response.json()["digiwatt"] == "ok"
 
 
+async def settled_metrics(web: httpx.AsyncClient) -> str:
+    """/metrics once every update counted so far has also finished (and recorded its time)."""
+    for _ in range(100):
+        text = (await web.get("/metrics")).text
+        started = metric(text, "digiwatt_bot_updates_total", type="message")
+        finished = metric(text, "digiwatt_bot_update_duration_seconds_count", type="message")
+        if started == finished:
+            return text
+        await asyncio.sleep(0.05)
+    raise AssertionError("an update never finished")
+
+
 async def test_metrics_count_updates_latency_digiwatt_calls_and_cache_hits(
     bot: BotHarness, web: httpx.AsyncClient, simulator_user: Customer
 ) -> None:
     user = await linked(bot, simulator_user)
-    before = (await web.get("/metrics")).text
+    before = await settled_metrics(web)
     for _ in range(2):  # the second answer comes from the client's cache
         await bot.playground.send_text(user.id, "how much did I use yesterday?")
         await bot.playground.next_message(user.id, lambda m: m.kind == "photo", timeout=WAIT)
@@ -105,7 +117,7 @@ async def test_metrics_count_updates_latency_digiwatt_calls_and_cache_hits(
     response = await web.get("/metrics")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/plain")
-    after = response.text
+    after = await settled_metrics(web)
 
     def delta(name: str, **labels: str) -> float:
         return metric(after, name, **labels) - metric(before, name, **labels)

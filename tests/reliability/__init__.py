@@ -1,0 +1,1 @@
+"""Reliability suite: fuzzed conversations, injected faults, killed processes, forged input."""
