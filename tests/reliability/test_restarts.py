@@ -30,11 +30,10 @@ from playground.client import PlaygroundClient, PlaygroundTimeout, User
 from simulator.customers import Customer
 from storage.db import transaction
 from storage.repositories import chats, links, subscriptions
-from tests.fixtures.simulator import SimulatorControl, fresh_customer
+from tests.fixtures.simulator import SimulatorControl, create_user, fresh_customer
 from tests.integration.bot_process import BotProcess, bot_env, free_port
 from tests.integration.onboarding_driver import asks, simulator_onboarding
 from tests.reliability.figures import FIGURES
-from tests.reliability.test_faults import register
 
 pytestmark = pytest.mark.slow
 
@@ -145,7 +144,7 @@ async def test_onboarding_resumes_at_the_same_step_after_sigkill(
 ) -> None:
     FIGURES.ran.add("restarts")
     customer = fresh_customer()
-    register(simulator_url, customer)
+    create_user(simulator_url, customer)
     user = await playground.create_user("Anna")
     async with transaction(sessionmaker) as session:
         await links.link(session, user.id, customer.account_number, customer.pod)
