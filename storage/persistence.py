@@ -123,11 +123,13 @@ class DatabasePersistence(BasePersistence[Data, Data, Data]):
 
     # --- writing ------------------------------------------------------------------------------
 
+    # Empty data is stored as no row: PTB hands back {} for a missing one anyway, and it writes
+    # an empty dict for a chat whose data an erasure has just dropped.
     async def update_user_data(self, user_id: int, data: Data) -> None:
-        await self._submit(("user", user_id), encode(data))
+        await self._submit(("user", user_id), encode(data) if data else _DELETE)
 
     async def update_chat_data(self, chat_id: int, data: Data) -> None:
-        await self._submit(("chat", chat_id), encode(data))
+        await self._submit(("chat", chat_id), encode(data) if data else _DELETE)
 
     async def update_bot_data(self, data: Data) -> None:
         await self._submit(("global", _BOT_DATA), encode(data))
