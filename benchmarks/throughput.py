@@ -149,7 +149,7 @@ async def postgres_database(base_url: str) -> AsyncIterator[str]:
         await admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-async def drive(pg: PlaygroundClient, users: int, updates: int) -> list[float]:
+async def drive(pg: PlaygroundClient, users: int, updates: int, commands: list[str]) -> list[float]:
     """Closed loop: each user sends a command, waits for an answer, sends the next."""
     people = [await pg.create_user(f"User{i}") for i in range(users)]
     for person in people:  # first contact outside the measurement (chat rows created)
@@ -159,13 +159,12 @@ async def drive(pg: PlaygroundClient, users: int, updates: int) -> list[float]:
     round_trips: list[float] = []
 
     async def user_loop(person_id: int, offset: int) -> None:
-        commands = itertools.cycle(
-            COMMANDS[offset % len(COMMANDS) :] + COMMANDS[: offset % len(COMMANDS)]
-        )
+        turn = offset % len(commands)
+        texts = itertools.cycle(commands[turn:] + commands[:turn])
         for _ in budget:
             await pg.mark(person_id)
             started = time.perf_counter()
-            await pg.send_text(person_id, next(commands))
+            await pg.send_text(person_id, next(texts))
             await pg.next_message(person_id, timeout=60)
             round_trips.append(time.perf_counter() - started)
             await pg.drain(person_id, quiet=0.0, timeout=0.0)
@@ -182,6 +181,7 @@ async def scenario(
     simulator_url: str,
     users: int,
     updates: int,
+    commands: list[str],
     workdir: Path,
 ) -> dict[str, object]:
     ports = [free_port() for _ in range(replicas)]
@@ -226,7 +226,7 @@ async def scenario(
             before = await scrape()
             cpu_before = [cpu_seconds(b.pid) for b in bots]
             started = time.perf_counter()
-            round_trips = await drive(pg, users, updates)
+            round_trips = await drive(pg, users, updates, commands)
             wall = time.perf_counter() - started
             cpu_after = [cpu_seconds(b.pid) for b in bots]
             after = await scrape()
@@ -289,19 +289,28 @@ async def main(args: argparse.Namespace) -> None:
         with tempfile.TemporaryDirectory() as tmp:
             workdir = Path(tmp)
             sqlite = f"sqlite+aiosqlite:///{workdir}/bench.db"
-            common = (playground.url, simulator.url, args.users, args.updates, workdir)
-            rows.append(await scenario("1 process, SQLite", sqlite, 1, *common))
-            if pg_base:
+            common = (
+                playground.url,
+                simulator.url,
+                args.users,
+                args.updates,
+                args.commands,
+                workdir,
+            )
+            if args.only != "postgresql":
+                rows.append(await scenario("1 process, SQLite", sqlite, 1, *common))
+            if pg_base and args.only != "sqlite":
                 async with postgres_database(pg_base) as url:
                     rows.append(await scenario("1 process, PostgreSQL", url, 1, *common))
-                async with postgres_database(pg_base) as url:
-                    rows.append(await scenario("2 replicas, PostgreSQL", url, 2, *common))
-            else:
+                if args.only is None:
+                    async with postgres_database(pg_base) as url:
+                        rows.append(await scenario("2 replicas, PostgreSQL", url, 2, *common))
+            elif not pg_base:
                 print("(no TEST_DATABASE_URL/BENCH_DATABASE_URL: PostgreSQL scenarios skipped)")
     finally:
         simulator.stop()
         playground.stop()
-    print(f"\nText commands {COMMANDS}, {args.users} users in a closed loop, webhook mode:")
+    print(f"\nText commands {args.commands}, {args.users} users in a closed loop, webhook mode:")
     print_table(rows)
     worst = max(float(r["CPU ms/update"]) for r in rows)  # type: ignore[arg-type]
     print(
@@ -313,4 +322,13 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--updates", type=int, default=600)
     parser.add_argument("--users", type=int, default=16)
+    parser.add_argument(
+        "--commands",
+        type=lambda value: value.split(","),
+        default=COMMANDS,
+        help="comma-separated texts the users send in turn (default: the realistic mix)",
+    )
+    parser.add_argument(
+        "--only", choices=["sqlite", "postgresql"], help="one engine's single-process scenario"
+    )
     asyncio.run(main(parser.parse_args()))

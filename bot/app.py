@@ -12,6 +12,7 @@ from bot.context import CONTEXT_TYPES, BotContext, Resources
 from bot.metrics import MeteredRateLimiter
 from bot.processing import update_processor
 from bot.settings import Settings
+from bot.telegram_request import AiohttpRequest
 from handlers import register
 from storage.db import create_engine, make_sessionmaker
 from storage.persistence import DatabasePersistence
@@ -44,6 +45,9 @@ def build_application(
         .token(settings.telegram_bot_token.get_secret_value())
         .base_url(settings.telegram_base_url)
         .base_file_url(settings.telegram_base_file_url)
+        # aiohttp instead of PTB's httpx: a quarter of the CPU per Bot API call (the module says why).
+        .request(AiohttpRequest())
+        .get_updates_request(AiohttpRequest(pool_size=1))
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.timezone))
         .rate_limiter(
             MeteredRateLimiter(

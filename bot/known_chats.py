@@ -1,8 +1,11 @@
-"""Chats this process knows exist and are not blocked, so `load_chat` can skip the database.
+"""Chats this process knows exist and are not blocked, and their links, so the hot path of an
+update can skip the database.
 
 `load_chat` runs before every update; reading the chat row each time was about a fifth of the
-bot's CPU per update, for a row that rarely changes. Whatever in this process changes what
-`load_chat` reads (the chosen language, `blocked`, the row's erasure) calls `forget`.
+bot's CPU per update, for a row that rarely changes. Every account feature then reads the
+chat's link: another read transaction, about 1.4 ms of CPU on SQLite (benchmarks/throughput.py,
+/start and /menu against /help). Whatever in this process changes what they read (the chosen
+language, `blocked`, linking, unlinking, the row's erasure) calls `forget`.
 Several replicas share one database and may change a row behind this process' back (a user
 picks a language on one replica, writes next to another), so in MULTI_REPLICA mode the cache
 is off. The TTL bounds how long a change made outside the bot (a script, an admin) goes unseen.
@@ -17,6 +20,7 @@ from cachetools import TTLCache
 
 if TYPE_CHECKING:
     from bot.context import Resources
+    from storage.models import AccountLink
 
 # Enough for the chats active in a few minutes; each entry is a few hundred bytes.
 MAX_CHATS = 20_000
@@ -41,6 +45,8 @@ class KnownChats:
     ) -> None:
         self.enabled = enabled
         self._chats: TTLCache[int, KnownChat] = TTLCache(maxsize=maxsize, ttl=ttl)
+        # chat_id -> its link, or None for "not linked"; a missing key means "not known".
+        self._links: TTLCache[int, AccountLink | None] = TTLCache(maxsize=maxsize, ttl=ttl)
 
     def get(self, chat_id: int) -> KnownChat | None:
         return self._chats.get(chat_id) if self.enabled else None
@@ -49,9 +55,25 @@ class KnownChats:
         if self.enabled:
             self._chats[chat_id] = chat
 
+    def link(self, chat_id: int) -> tuple[bool, AccountLink | None]:
+        """(known, link): the link as last read, when it is known (None: not linked)."""
+        if not self.enabled or chat_id not in self._links:
+            return False, None
+        try:
+            return True, self._links[chat_id]
+        except KeyError:  # expired between the two lookups
+            return False, None
+
+    def remember_link(self, chat_id: int, link: AccountLink | None) -> None:
+        """Keep a link just read (detached from its session: handlers only read it)."""
+        if self.enabled:
+            self._links[chat_id] = link
+
     def forget(self, chat_id: int) -> None:
-        """Call after changing the chat row's language or `blocked`, or deleting it."""
+        """Call after changing the chat row's language or `blocked`, linking or unlinking the
+        chat, or deleting it."""
         self._chats.pop(chat_id, None)
+        self._links.pop(chat_id, None)
 
 
 def known_chats(resources: Resources) -> KnownChats:

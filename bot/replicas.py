@@ -7,9 +7,10 @@ that has a chat, `SharedState.process`:
 1. takes a PostgreSQL advisory lock for the chat (transaction-scoped: it goes away with the
    transaction even if the process dies), so one chat's updates run one at a time across all
    processes, as PerChatUpdateProcessor does within one;
-2. re-reads the chat's conversation states from `ptb_conversations` into every persistent
-   ConversationHandler (the small hack: PTB has no public way to do it; see `_set_state`);
-   user_data and chat_data are re-read by PTB itself through DatabasePersistence.refresh_*;
+2. re-reads, on the lock's connection, the chat's conversation states from
+   `ptb_conversations` into every persistent ConversationHandler (the small hack: PTB has no
+   public way to do it; see `_set_state`), and the user's and chat's data, which PTB then
+   takes through DatabasePersistence.refresh_*;
 3. runs the handlers, then writes this update's chat data, user data and states before the
    lock is released (`write_back`), so the next process to get the chat reads them.
 Callback data need nothing: buttons carry plain strings, validated by the handlers.
@@ -30,7 +31,7 @@ from copy import deepcopy
 from typing import Any
 
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from telegram import Update
 from telegram.ext import Application, BaseHandler, ConversationHandler
 from telegram.ext._handlers.conversationhandler import PendingState
@@ -131,12 +132,25 @@ class SharedState:
         if chat_id is None or not isinstance(update, Update):
             await coroutine
             return
+        user = update.effective_user
+        user_id = user.id if user is not None else None
         try:
-            async with self.chat_lock(chat_id):
-                keyed = await self.refresh_conversations(update)
+            async with self.chat_lock(chat_id) as connection:
+                keyed = list(_keys(self.conversations, update))
+                # On the lock's connection, in its transaction: one round trip per table, no
+                # transactions of their own (each cost three round trips more).
+                states = await self.persistence.read_for_update(
+                    connection,
+                    ((handler.name, key) for handler, key in keyed),
+                    user_id=user_id,
+                    chat_id=chat_id,
+                )
+                for handler, key in keyed:
+                    _set_state(handler, key, states.get((handler.name, key)))
                 try:
                     await coroutine
                 finally:
+                    self.persistence.discard_prefetched(user_id=user_id, chat_id=chat_id)
                     await self.write_back(update, keyed)
         finally:
             # Not awaited when the lock or the refresh failed: close it, or Python warns.
@@ -145,26 +159,14 @@ class SharedState:
                 close()
 
     @asynccontextmanager
-    async def chat_lock(self, chat_id: int) -> AsyncIterator[None]:
+    async def chat_lock(self, chat_id: int) -> AsyncIterator[AsyncConnection]:
         """Hold the chat's advisory lock until the block ends (the transaction releases it)."""
         async with self._lock_engine.connect() as connection, connection.begin():
             await connection.execute(
                 text("SELECT pg_advisory_xact_lock(:cls, :key)"),
                 {"cls": _LOCK_CLASS, "key": lock_key(chat_id)},
             )
-            yield
-
-    async def refresh_conversations(self, update: Update) -> list[tuple[Any, Any]]:
-        """Load this update's conversation states as the database has them now."""
-        keyed = list(_keys(self.conversations, update))
-        if not keyed:
-            return keyed
-        states = await self.persistence.read_conversations(
-            (handler.name, key) for handler, key in keyed
-        )
-        for handler, key in keyed:
-            _set_state(handler, key, states.get((handler.name, key)))
-        return keyed
+            yield connection
 
     async def write_back(self, update: Update, keyed: list[tuple[Any, Any]]) -> None:
         """Store this update's chat data, user data and conversation states now.

@@ -133,6 +133,7 @@ async def _unlink(update: Update, context: BotContext) -> None:
     assert update.effective_chat is not None
     async with db(context) as session:
         removed = await links.unlink(session, update.effective_chat.id)
+    known_chats(context.resources).forget(update.effective_chat.id)  # its link is gone
     if removed is None:
         await reply(update, context, not_linked_text(context), edit=True)
         return

@@ -145,8 +145,15 @@ def private_only(handler: Handler[R]) -> Handler[R | None]:
 
 
 async def current_link(context: BotContext, chat_id: int) -> AccountLink | None:
+    """The chat's link (None: not linked), from this process' cache when it has read it lately."""
+    cache = known_chats(context.resources)
+    known, link = cache.link(chat_id)
+    if known:
+        return link
     async with db(context, read_only=True) as session:
-        return await links.get_link(session, chat_id)
+        link = await links.get_link(session, chat_id)
+    cache.remember_link(chat_id, link)
+    return link
 
 
 def linked_only(

@@ -26,6 +26,7 @@ from telegram.ext import (
 from bot.context import BotContext
 from bot.digiwatt.errors import Conflict, DigiwattError, NotFound, ValidationError
 from bot.digiwatt.models import ACCOUNT_NUMBER_PATTERN, POD_PATTERN, normalize_pod
+from bot.known_chats import known_chats
 from bot.links import ExpiredToken, LinkClaim, LinkTokenError, verify_token
 from bot.settings import Settings
 from handlers.common import MAX_INPUT_CHARS, current_link, db, private_only, reply
@@ -454,6 +455,8 @@ async def link_and_welcome(
             ).format(limit=error.limit),
         )
         return False
+    finally:
+        known_chats(context.resources).forget(chat_id)  # the next read sees the new link
     if reused:
         await reply(
             update,

@@ -96,9 +96,9 @@ async def show_settings(
         return
     assert update.effective_chat is not None
     text, keyboard = await _render(context, update.effective_chat.id, page)
-    message = await reply(update, context, text, reply_markup=keyboard, edit=edit)
-    if message is not None:
-        context.chat_data[_MESSAGE_ID] = message.message_id
+    # Its message id is not kept: only the typed-time question needs the panel again, and
+    # ask_typed_time keeps it (a write per /settings cost a persistence transaction).
+    await reply(update, context, text, reply_markup=keyboard, edit=edit)
 
 
 async def _nothing(update: Update, context: BotContext) -> None:
@@ -113,14 +113,13 @@ async def settings_command(update: Update, context: BotContext) -> None:
 
 async def _render(context: BotContext, chat_id: int, page: str) -> tuple[str, InlineKeyboardMarkup]:
     async with db(context, read_only=True) as session:
-        chat = await chats.get(session, chat_id)
-        subscription = await subscriptions.get(session, chat_id)
+        time_zone, subscription = await subscriptions.with_time_zone(session, chat_id)
     enabled = subscription is not None and subscription.enabled
     daily_time = subscription.daily_time if subscription is not None else DEFAULT_DAILY_TIME
     lead = subscription.reminder_lead_minutes if subscription is not None else None
     recap = subscription is not None and subscription.weekly_recap
     quiet = _quiet_hours(subscription.quiet_start, subscription.quiet_end) if subscription else None
-    zone = chat.time_zone if chat is not None else DEFAULT_TIME_ZONE
+    zone = time_zone or DEFAULT_TIME_ZONE
     if page == "time":
         return _time_page(context, daily_time if enabled else None)
     if page == "recap":

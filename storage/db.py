@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
 from sqlalchemy.pool import PoolResetState, StaticPool
@@ -33,8 +34,20 @@ def create_engine(url: str | URL, **kwargs: Any) -> AsyncEngine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(parsed, **kwargs)
-    kwargs.setdefault("pool_pre_ping", True)
-    return _create_async_engine(parsed, **kwargs)
+    engine = _create_async_engine(parsed, **kwargs)
+    if parsed.get_driver_name() == "asyncpg":
+        # Not pool_pre_ping: with asyncpg it costs three round trips (BEGIN, a ping, ROLLBACK)
+        # per checkout, half of a short transaction's CPU (benchmarks/throughput.py). asyncpg
+        # sees the server close a connection (a restart, an idle timeout) without asking, so a
+        # pooled connection known to be closed is replaced here instead; one that dies while in
+        # use fails that transaction, and SQLAlchemy then refreshes the whole pool.
+        event.listen(engine.sync_engine, "checkout", _replace_if_closed)
+    return engine
+
+
+def _replace_if_closed(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+    if dbapi_connection.driver_connection.is_closed():
+        raise DisconnectionError("the server closed this pooled connection")
 
 
 def _sqlite_engine(url: URL, **kwargs: Any) -> AsyncEngine:
@@ -73,9 +86,11 @@ def _sqlite_engine(url: URL, **kwargs: Any) -> AsyncEngine:
     def _on_begin(connection: Connection) -> None:
         # IMMEDIATE takes the write lock up front: two writers queue on busy_timeout instead of
         # one failing with SQLITE_BUSY when it upgrades a stale read snapshot to a write.
-        if connection.get_execution_options().get(_READ_ONLY):
-            connection.exec_driver_sql("BEGIN")
-        else:
+        # Read-only: no BEGIN at all, so each statement runs in a transaction of its own; SQLite
+        # reads a lone statement atomically. An explicit BEGIN cost three trips to aiosqlite's
+        # thread, over a third of a one-row read's CPU (benchmarks/throughput.py), and the
+        # readers here read one row, or figures (/stats) that may come from two instants.
+        if not connection.get_execution_options().get(_READ_ONLY):
             connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
@@ -92,7 +107,8 @@ async def transaction(
 ) -> AsyncIterator[AsyncSession]:
     """One session and one transaction: commit at the end, roll back on any error.
 
-    `read_only=True` lets SQLite readers run beside a writer; on PostgreSQL it changes nothing.
+    `read_only=True` lets SQLite readers run beside a writer, each statement on its own snapshot
+    (no BEGIN: keep reads that must agree in one statement); on PostgreSQL it changes nothing.
     Keep network calls outside: on SQLite a writing transaction holds the database's write lock.
     """
     async with sessionmaker() as session, session.begin():

@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import delete, select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 from telegram.ext import BasePersistence, PersistenceInput
 from telegram.ext._utils.types import CDCData, ConversationDict, ConversationKey
 
@@ -66,6 +66,9 @@ class DatabasePersistence(BasePersistence[Data, Data, Data]):
         self._lock = asyncio.Lock()
         # Several bot processes share the database (MULTI_REPLICA): re-read before each update.
         self.shared = False
+        # Rows read ahead for the update about to run (read_for_update), handed to PTB's
+        # refresh_* instead of reading them again: slot -> stored JSON, None for no row.
+        self._prefetched: dict[Slot, Any] = {}
 
     # --- loading (once, at Application.initialize) ----------------------------------------------
 
@@ -164,9 +167,12 @@ class DatabasePersistence(BasePersistence[Data, Data, Data]):
         self, model: type[PtbUserData] | type[PtbChatData], kind: str, ident: int, data: Data
     ) -> None:
         """Replace `data` in place (PTB holds that dict) with the stored row, if any."""
-        async with transaction(self._sessionmaker, read_only=True) as session:
-            row = await session.get(model, ident)
-        stored = None if row is None else row.data
+        if (kind, ident) in self._prefetched:
+            stored = self._prefetched.pop((kind, ident))
+        else:
+            async with transaction(self._sessionmaker, read_only=True) as session:
+                row = await session.get(model, ident)
+            stored = None if row is None else row.data
         if stored is None:
             self._written.pop((kind, ident), None)
         else:
@@ -182,18 +188,48 @@ class DatabasePersistence(BasePersistence[Data, Data, Data]):
 
         For several processes: what another one stored becomes what this one last wrote, so
         writing the same state back is not skipped as unchanged."""
+        async with transaction(self._sessionmaker, read_only=True) as session:
+            connection = await session.connection()
+            return await self._read_conversations(connection, wanted)
+
+    async def read_for_update(
+        self,
+        connection: AsyncConnection,
+        conversations: Iterable[tuple[str, ConversationKey]],
+        *,
+        user_id: int | None,
+        chat_id: int | None,
+    ) -> dict[tuple[str, ConversationKey], object]:
+        """For several processes, before an update runs: its conversation states (returned),
+        user data and chat data (kept for PTB's refresh_*), read on the caller's `connection`
+        (the one holding the chat's lock: no transaction of their own)."""
+        for kind, model, ident in (("user", PtbUserData, user_id), ("chat", PtbChatData, chat_id)):
+            if ident is None or not getattr(self.store_data, f"{kind}_data"):
+                continue
+            id_column = model.user_id if model is PtbUserData else model.chat_id  # type: ignore[union-attr]
+            result = await connection.execute(select(model.data).where(id_column == ident))
+            self._prefetched[(kind, ident)] = result.scalar_one_or_none()
+        return await self._read_conversations(connection, conversations)
+
+    def discard_prefetched(self, *, user_id: int | None, chat_id: int | None) -> None:
+        """Drop what read_for_update kept and PTB did not ask for (no handler ran)."""
+        self._prefetched.pop(("user", user_id), None)
+        self._prefetched.pop(("chat", chat_id), None)
+
+    async def _read_conversations(
+        self, connection: AsyncConnection, wanted: Iterable[tuple[str, ConversationKey]]
+    ) -> dict[tuple[str, ConversationKey], object]:
         slots = {(name, conversation_key(key)): (name, key) for name, key in wanted}
         if not slots:
             return {}
-        async with transaction(self._sessionmaker, read_only=True) as session:
-            rows = (
-                await session.execute(
-                    select(PtbConversation.name, PtbConversation.key, PtbConversation.state).where(
-                        PtbConversation.name.in_({name for name, _ in slots}),
-                        PtbConversation.key.in_({key for _, key in slots}),
-                    )
+        rows = (
+            await connection.execute(
+                select(PtbConversation.name, PtbConversation.key, PtbConversation.state).where(
+                    PtbConversation.name.in_({name for name, _ in slots}),
+                    PtbConversation.key.in_({key for _, key in slots}),
                 )
-            ).all()
+            )
+        ).all()
         stored = {(name, key): state for name, key, state in rows if (name, key) in slots}
         found: dict[tuple[str, ConversationKey], object] = {}
         for slot, wanted_key in slots.items():

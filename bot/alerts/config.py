@@ -13,22 +13,31 @@ from bot.settings import Settings
 class AlertsConfig:
     """How fast, how often and how patiently alerts go out."""
 
-    rate: float = 25.0  # messages per second, all chats together
+    rate: float = 25.0  # messages per second, all chats together, in this process
     per_chat_interval: float = 1.0  # seconds between two messages to the same chat
     max_attempts: int = 3  # tries per message on transient errors (network, 5xx, Digiwatt down)
     backoff: float = 1.0  # seconds before the first retry, doubled for each next one
     max_retry_after: int = 5  # RetryAfter answers honoured per message before giving up
     # A claim still "claimed" after this is taken to be a crashed sender's: sent again. Well
-    # above the time one run takes to send (see max_batch), or two senders would overlap.
+    # above the time a claimed chunk waits to be sent (seconds, more with long RetryAfter
+    # pauses), or two senders would overlap.
     stale_after: timedelta = timedelta(minutes=30)
+    # A run claims what it sends in this long at a time (at least `min_claim` alerts), and
+    # the next chunk when the current one has `claim_lead` seconds of sending left: replicas
+    # running the same minute share it out chunk by chunk (bot/alerts/dispatcher.py).
+    claim_seconds: float = 1.0
+    min_claim: int = 10
+    claim_lead: float = 0.25
     max_claims: int = 3  # times a stale claim is taken over before it is recorded failed
     # Greenness missing: keep trying this long after an alert's time, then say it is missing.
     forecast_patience: timedelta = timedelta(hours=3)
     # On the first run after a start, alerts due this far back are still sent.
     catch_up: timedelta = timedelta(minutes=30)
-    # Seconds at least between two writes of outcomes while a run sends; 0: each write as soon
-    # as the previous one is done, so a crash repeats only the sends in flight (bot/alerts/ledger.py).
-    flush_interval: float = 0.0
+    # Seconds at least between two writes of outcomes while a run sends (bot/alerts/ledger.py):
+    # a crash may repeat the sends in flight and those of the last interval (half an alert at
+    # 25/s); at 1000/s it makes batches of about twenty instead of six, a third less CPU per
+    # alert (benchmarks/alerts.py). 0: each write as soon as the previous one is done.
+    flush_interval: float = 0.02
     recap_weekday: int = 6  # Sunday
     recap_at: str = "19:00"
 
@@ -45,5 +54,16 @@ class AlertsConfig:
 
     @property
     def max_batch(self) -> int:
-        """Alerts claimed by one run: what it sends in half of `stale_after` (the rest wait)."""
+        """Alerts one run sends at most: what it sends in half of `stale_after` (the rest wait
+        for the next run, so a huge backlog does not hold up the minutes after it forever)."""
         return max(1, int(self.rate * self.stale_after.total_seconds() / 2))
+
+    @property
+    def claim_size(self) -> int:
+        """Alerts claimed at a time."""
+        return max(self.min_claim, math.ceil(self.rate * self.claim_seconds))
+
+    @property
+    def refill_at(self) -> int:
+        """Bundles still waiting when the next chunk is claimed."""
+        return max(1, math.ceil(self.rate * self.claim_lead))

@@ -6,12 +6,26 @@ One run:
 1. works out the minutes to look at, (last run, now], and reads greenness once (cached);
 2. takes over stale claims (a sender that died between claim and send) and finds, in one query
    each, the daily pushes, the reminders and the weekly recaps due in those minutes;
-3. claims them in one statement (unique per chat and alert key: a second process, or a second
-   run in the same minute, wins nothing) and loads the households in one more;
+3. claims them a chunk at a time, what it sends in `claim_seconds` at its rate, the next chunk
+   when the current one has `claim_lead` seconds of sending left; each chunk is one short
+   transaction (claim, households), so the statements grow with the sending time, not with
+   the subscribers;
 4. sends through the Sender (pace, per-chat spacing, RetryAfter, Forbidden, backoff) and records
    the outcomes in batches (Ledger).
 Greenness missing: daily pushes are not claimed but kept waiting and tried every minute; after
 `forecast_patience` each subscriber is told once that today's forecast is missing.
+
+Replicas: every process runs the job each minute, finds the same alerts due and sorts them the
+same way (earliest due first, a chat's alerts together). A claim is unique per chat and alert
+key, so an alert goes out once whoever wins it; chunks make the minute shared: each claim
+statement takes the next `claim_size` alerts of the list that nobody has claimed yet (an INSERT
+... SELECT of the first free ones, ON CONFLICT DO NOTHING), looking past the chunks the others
+hold. Claim transactions are taken one at a time across processes (a transaction-scoped
+advisory lock on PostgreSQL, held for a few milliseconds; SQLite's write lock), so a statement
+sees every claim made before it and what it does not win is someone else's: no statement is
+lost fighting over a chunk, and no free alert is passed over. Each process sends at its own
+ALERTS_RATE, so N replicas send about N times as fast; they finish a minute at most a chunk
+(`claim_seconds`) apart. A claim is held for seconds before its send, far below `stale_after`.
 """
 
 from __future__ import annotations
@@ -252,6 +266,12 @@ class _Run:
         self.greenness: Greenness | None = None
         self.households: dict[int, OnboardingRequest] = {}
         self._made: dict[tuple[Any, ...], Any] = {}
+        # The claiming: the run's due alerts in order, how far it got, what it holds a claim on,
+        # and what the first claim transaction also settles (stale claims: ours, back, failed).
+        self._candidates: list[Alert] = []
+        self._cursor = 0
+        self._owned: dict[Pair, Alert] = {}
+        self._opening: tuple[list[Alert], list[Pair], list[tuple[Pair, str]]] | None = None
 
     def now(self) -> datetime:
         """The run's clock: the `now` it was given, plus the time spent since."""
@@ -278,13 +298,17 @@ class _Run:
         self.greenness = await self._greenness()
         report.forecast = self.greenness is not None
 
-        ready, owned, release, expired = await self._collect(report)
-        owned.extend(await self._claim(ready, owned, release, expired, report))
+        ready, stale, release, expired = await self._collect(report)
+        self._candidates, self._opening = ready, (stale, release, expired)
+        try:
+            if ready or stale or release or expired:
+                await self._send(report)
+        finally:
+            # Not got to (the run's cap, a shutdown, an error): waiting for the next run.
+            for alert in self._candidates[self._cursor :]:
+                self.state.pending.setdefault(alert.pair, alert)
         report.waiting = len(self.state.pending)
-        for alert in owned:
-            self._compose(alert, self.households.get(alert.chat_id))
-        report.notices = sum(a.kind is Kind.NOTICE for a in owned)
-        await self._send(owned, report)
+        report.notices = sum(a.kind is Kind.NOTICE for a in self._owned.values())
         self.state.checked_until = end
         report.chart_uploads = self.state.charts.uploads
         report.seconds = time.monotonic() - self._t0
@@ -404,13 +428,13 @@ class _Run:
                 release.append((claim.chat_id, claim.alert_key))
             else:
                 expired.append(((claim.chat_id, claim.alert_key), outcome))
-        # One run claims no more than it can send before its claims would look stale.
-        unique = list({a.pair: a for a in ready}.values())
-        unique.sort(key=lambda a: a.due_at)
-        room = max(0, self.config.max_batch - len(owned))
-        for alert in unique[room:]:
-            pending[alert.pair] = alert
-        return unique[:room], owned, release, expired
+        # Earliest due first; a chat's alerts next to each other, so they are claimed and sent
+        # together, in order. Every process sorts alike: replicas claim through the same list.
+        unique = sorted({a.pair: a for a in ready}.values(), key=lambda a: (a.due_at, a.pair))
+        chats: dict[int, list[Alert]] = {}
+        for alert in unique:
+            chats.setdefault(alert.chat_id, []).append(alert)
+        return [a for bundle in chats.values() for a in bundle], owned, release, expired
 
     def _take_pending(self) -> list[Alert]:
         """Waiting daily pushes that can go now: with the forecast, or as the missing notice."""
@@ -491,24 +515,26 @@ class _Run:
 
     # --- 3. claim ----------------------------------------------------------------------------
 
-    async def _claim(
-        self,
-        ready: list[Alert],
-        owned: list[Alert],
-        release: list[Pair],
-        expired: list[tuple[Pair, str]],
-        report: DispatchReport,
-    ) -> list[Alert]:
-        """Claim `ready` (returns those won) and load the households of everything to send."""
-        if not (ready or owned or release or expired):
+    async def _claim_next(self, report: DispatchReport) -> list[Alert]:
+        """The next chunk claimed (the first time with the stale claims taken over), households
+        loaded, in one short transaction; nothing when the run's list is done."""
+        stale, release, expired = self._opening or ([], [], [])
+        self._opening = None
+        room = self.config.max_batch - len(self._owned) - len(stale)
+        size = max(0, min(room, self.config.claim_size))
+        if self._cursor >= len(self._candidates):
+            size = 0
+        if not (size or stale or release or expired):
             return []
+        won: list[Alert] = []
+        cursor, passed = self._cursor, 0
         async with transaction(self.sessionmaker) as session:
-            won = set(await deliveries.claim(session, [a.pair for a in ready], now=self.now()))
-            mine = [a for a in ready if a.pair in won]
+            if size:
+                won, cursor, passed = await self._claim_chunk(session, size)
             personal = (Kind.DAILY, Kind.REMINDER)
-            households = {a.chat_id for a in [*mine, *owned] if a.kind in personal}
+            households = {a.chat_id for a in [*stale, *won] if a.kind in personal}
             if households:
-                self.households = await profiles.for_chats(session, households)
+                self.households.update(await profiles.for_chats(session, households))
             if release:
                 await deliveries.release(session, release)
             by_reason: dict[str, list[Pair]] = {}
@@ -516,11 +542,52 @@ class _Run:
                 by_reason.setdefault(reason, []).append(pair)
             for reason, pairs in by_reason.items():
                 await deliveries.mark_failed(session, pairs, reason)
-        report.claimed = len(mine)
-        report.skipped["claimed elsewhere"] += len(ready) - len(mine)
+        # Committed: only now are these ours, and the ones passed over someone else's.
+        self._cursor = cursor
+        report.claimed += len(won)
+        report.skipped["claimed elsewhere"] += passed
         for pair, reason in expired:
             report.failed[pair] = reason
-        return mine
+        claimed = [*stale, *won]
+        self._owned.update((a.pair, a) for a in claimed)
+        return claimed
+
+    async def _claim_chunk(self, session: Any, size: int) -> tuple[list[Alert], int, int]:
+        """Claim the next `size` alerts of the list nobody has claimed: (won, new cursor, passed
+        over as claimed elsewhere). Claims are taken one transaction at a time across processes
+        (`lock_claims`), so what a statement does not win is someone else's, never skipped free."""
+        await deliveries.lock_claims(session)
+        candidates, cursor = self._candidates, self._cursor
+        won: list[Alert] = []
+        passed = 0
+        # Other replicas hold the chunks just ahead: look past them. Everything taken (a
+        # second run over the same minutes): look twice as far each time, not chunk by chunk.
+        width = 4 * size
+        while cursor < len(candidates) and not won:
+            window = candidates[cursor : cursor + width]
+            got = set(
+                await deliveries.claim_next(session, [a.pair for a in window], size, now=self.now())
+            )
+            # Up to the last one won (the next statement looks again at any after it); past
+            # the whole window when it had none left.
+            end = 1 + max(i for i, a in enumerate(window) if a.pair in got) if got else len(window)
+            for alert in window[:end]:
+                if alert.pair in got:
+                    won.append(alert)
+                else:
+                    passed += 1
+            cursor += end
+            width *= 2
+        # The rest of the last chat's bundle too: one chat's alerts are sent together, in order.
+        rest = []
+        while won and cursor < len(candidates) and candidates[cursor].chat_id == won[-1].chat_id:
+            rest.append(candidates[cursor])
+            cursor += 1
+        if rest:
+            got = set(await deliveries.claim(session, [a.pair for a in rest], now=self.now()))
+            won.extend(a for a in rest if a.pair in got)
+            passed += sum(a.pair not in got for a in rest)
+        return won, cursor, passed
 
     # --- 4. compose and send -----------------------------------------------------------------
 
@@ -554,12 +621,15 @@ class _Run:
         else:
             alert.markup = recap_keyboard(alert.lang)  # the text needs Digiwatt: see _prepare
 
-    async def _send(self, owned: list[Alert], report: DispatchReport) -> None:
-        if not owned:
-            return
+    async def _more(self, report: DispatchReport) -> list[list[Alert]]:
+        """The sender's next bundles: the next chunk claimed and composed (none: all done)."""
         bundles: dict[int, list[Alert]] = {}
-        for alert in owned:
+        for alert in await self._claim_next(report):
+            self._compose(alert, self.households.get(alert.chat_id))
             bundles.setdefault(alert.chat_id, []).append(alert)
+        return list(bundles.values())
+
+    async def _send(self, report: DispatchReport) -> None:
         ledger = Ledger(
             self.sessionmaker,
             self.now,
@@ -592,17 +662,19 @@ class _Run:
                 # PTB waits for running jobs before it shuts down.
                 was_running = self.application.running
                 await self.state.sender.deliver(
-                    list(bundles.values()),
+                    [],
                     self._send_one,
                     on_result,
                     prepare=self._prepare,
                     stopping=lambda: was_running and not self.application.running,
+                    more=lambda: self._more(report),
+                    low=self.config.refill_at,
                 )
         except asyncio.CancelledError:
-            await self._release([a.pair for a in owned if a.pair not in done])
+            await self._release([p for p in self._owned if p not in done])
             raise
         # Stopped for shutdown: what was not attempted can be claimed again (by the next start).
-        await self._release([a.pair for a in owned if a.pair not in done])
+        await self._release([p for p in self._owned if p not in done])
 
     async def _release(self, pairs: list[Pair]) -> None:
         if pairs:

@@ -1,11 +1,12 @@
 """Recording what was sent: outcomes are written in batches, one short transaction each.
 
 One write per run would, after a crash, leave every alert of the run looking unsent (and send
-it again); a write on a timer would still repeat every alert of the last tick (a SIGKILL in the
-middle of a fan-out repeated five of forty). So outcomes are written as soon as they come in,
-each write taking whatever arrived while the previous one ran: a crash can only repeat the
-alerts whose send was in flight, and under load the batches grow by themselves instead of the
-round trips. `flush_interval` (0 by default) can space the writes out.
+it again); a write on a slow timer would still repeat every alert of the last tick (a SIGKILL in
+the middle of a fan-out repeated five of forty with one write a second). So outcomes are written
+soon after they come in, each write taking whatever arrived while the previous one ran and
+during `flush_interval` (20 ms by default) after it: a crash can only repeat the alerts whose
+send was in flight or ended in those last milliseconds, and under load the batches grow by
+themselves instead of the round trips.
 """
 
 from __future__ import annotations

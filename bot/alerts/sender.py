@@ -124,19 +124,60 @@ class Sender:
         *,
         prepare: Callable[[T], Awaitable[object]] | None = None,
         stopping: Callable[[], bool] = lambda: False,
+        more: Callable[[], Awaitable[Sequence[Sequence[T]]]] | None = None,
+        low: int = 0,
     ) -> None:
         """Send every item; `on_result` hears each outcome as it happens. An exception that is
         not an `Exception` (a crash, a cancellation) stops everything and propagates; after
-        `stop()` (or once `stopping()` says so), items not started yet are not reported."""
+        `stop()` (or once `stopping()` says so), items not started yet are not reported.
+
+        `more`: called (one call at a time) whenever `low` bundles or fewer wait, for the next
+        ones; none means there are no more. An error it raises stops the calls; the bundles
+        already given are sent, then it propagates. A call in progress when sending stops is
+        waited for (its caller may have to give back what it returns)."""
         self._forget_old()
         queue = deque(bundles)
+        feeding: asyncio.Future[Sequence[Sequence[T]]] | None = None
+        exhausted = more is None
+        failure: list[BaseException] = []
 
         def halted() -> bool:
             return self._stopping or stopping()
 
+        def settle() -> None:
+            nonlocal feeding, exhausted
+            if feeding is None or not feeding.done():
+                return
+            done, feeding = feeding, None
+            if done.cancelled():
+                exhausted = True
+            elif done.exception() is not None:
+                exhausted = True
+                failure.append(done.exception())  # type: ignore[arg-type]
+            elif done.result():
+                queue.extend(done.result())
+            else:
+                exhausted = True
+
+        def feed() -> None:
+            nonlocal feeding
+            settle()
+            if feeding is None and not exhausted and not halted() and len(queue) <= low:
+                assert more is not None
+                feeding = asyncio.ensure_future(more())
+
+        async def take() -> Sequence[T] | None:
+            while not halted():
+                feed()
+                if queue:
+                    return queue.popleft()
+                if feeding is None:
+                    return None
+                await asyncio.wait([feeding])
+            return None
+
         async def worker() -> None:
-            while queue and not halted():
-                bundle = queue.popleft()
+            while (bundle := await take()) is not None:
                 blocked = False
                 for item in bundle:
                     if halted():
@@ -148,20 +189,26 @@ class Sender:
                     blocked = result.outcome is Outcome.BLOCKED
                     on_result(result)
 
-        tasks = [
-            asyncio.ensure_future(worker()) for _ in range(min(self.config.workers, len(queue)))
-        ]
-        if not tasks:
-            return
+        count = self.config.workers if more is not None else min(self.config.workers, len(queue))
+        tasks = [asyncio.ensure_future(worker()) for _ in range(count)]
         try:
-            done, _pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
-            for task in done:
-                if task.exception() is not None:
-                    raise task.exception()  # type: ignore[misc]
+            if tasks:
+                done, _pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+                for task in done:
+                    if task.exception() is not None:
+                        raise task.exception()  # type: ignore[misc]
+            if feeding is not None:  # stopped while asking for more: let that call finish
+                await asyncio.wait([feeding])
+                settle()
         finally:
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+            if feeding is not None and not feeding.done():
+                feeding.cancel()
+                await asyncio.gather(feeding, return_exceptions=True)
+        if failure:
+            raise failure[0]
 
     async def _one(
         self,

@@ -11,6 +11,7 @@ from sqlalchemy import (
     BigInteger,
     ColumnElement,
     Date,
+    FromClause,
     Select,
     String,
     Subquery,
@@ -61,6 +62,28 @@ def id_pairs(session: AsyncSession, pairs: Sequence[tuple[int, str]]) -> Select[
         func.json_extract(each.c.value, "$[0]").label("chat_id"),
         func.json_extract(each.c.value, "$[1]").label("alert_key"),
     ).where(true())
+
+
+def ordered_pairs(session: AsyncSession, pairs: Sequence[tuple[int, str]]) -> FromClause:
+    """(chat_id, alert_key, ord) rows from two parameters, `ord` following the list's order
+    (`id_pairs` sorts them instead)."""
+    if dialect_name(session) == "postgresql":
+        return (
+            func.unnest(
+                bindparam("pair_ids", [p[0] for p in pairs], type_=ARRAY(BigInteger)),
+                bindparam("pair_keys", [p[1] for p in pairs], type_=ARRAY(String)),
+            )
+            .table_valued("chat_id", "alert_key", with_ordinality="ord")
+            .render_derived(name="candidates")
+        )
+    each = func.json_each(bindparam("pairs", json.dumps(list(pairs)), type_=String)).table_valued(
+        "value", "key"
+    )
+    return select(
+        func.json_extract(each.c.value, "$[0]").label("chat_id"),
+        func.json_extract(each.c.value, "$[1]").label("alert_key"),
+        each.c.key.label("ord"),
+    ).subquery("candidates")
 
 
 def in_ids(session: AsyncSession, column: ColumnElement[Any], ids: Iterable[int]) -> Any:

@@ -79,6 +79,24 @@ async def get(session: AsyncSession, chat_id: int) -> AlertSubscription | None:
     return await session.get(S, chat_id)
 
 
+async def with_time_zone(
+    session: AsyncSession, chat_id: int
+) -> tuple[str | None, AlertSubscription | None]:
+    """The chat's time zone (None: no chat row) and its subscription, in one statement (the
+    settings panel reads both on every /settings)."""
+    row = (
+        await session.execute(
+            select(Chat.time_zone, S)
+            .select_from(Chat)
+            .outerjoin(S, S.chat_id == Chat.id)
+            .where(Chat.id == chat_id)
+        )
+    ).first()
+    if row is None:
+        return None, None
+    return row[0], row[1]
+
+
 async def get_or_create(session: AsyncSession, chat_id: int) -> AlertSubscription:
     """The chat's subscription, created (enabled, default time, the chat's zone) if missing.
     Change it by setting attributes: values are validated (ValueError) and saved at commit."""

@@ -7,6 +7,7 @@ from typing import Any
 
 import httpx
 
+from bot.known_chats import known_chats
 from playground.client import ChatMessage, Predicate, User
 from simulator.customers import Customer
 from storage.db import transaction
@@ -43,6 +44,8 @@ async def link_chat(
         await links.link(
             session, user.id, customer.account_number, customer.pod, max_chats_per_account=limit
         )
+    # Linked behind the bot's back: drop what it cached, as its own linking does.
+    known_chats(bot.application.bot_data).forget(user.id)
 
 
 def simulator_onboarding(simulator_url: str, account_number: str) -> dict | None:

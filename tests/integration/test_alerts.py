@@ -31,6 +31,7 @@ from bot.digiwatt.models import (
     OnboardingRequest,
     Residents,
 )
+from bot.known_chats import known_chats
 from playground.client_models import ChatMessage
 from simulator.customers import Customer
 from storage.db import transaction
@@ -105,6 +106,8 @@ async def subscribe(
                     appliances=[ApplianceQuantity(appliance=a, quantity=1) for a in appliances],
                 ),
             )
+    # Written behind the bot's back (language, link): drop what it cached, as its own paths do.
+    known_chats(bot.application.bot_data).forget(user.id)
     return user.id
 
 

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from telegram.ext import ExtBot
 
-from bot.alerts import alerts_state, configure, run_alerts, stop_alerts
+from bot.alerts import AlertsConfig, alerts_state, configure, run_alerts, stop_alerts
 from bot.app import BotApplication, build_application
 from bot.settings import Settings
 from storage.db import transaction
@@ -99,15 +99,67 @@ async def test_a_crash_between_claim_and_send_is_sent_once_after_restart(
     assert await delivery_status(alerts, chat_id, KEY) == "sent"
 
 
+async def test_a_minute_larger_than_a_chunk_is_sent_in_one_run(
+    alerts: BotHarness, june: SimulatorControl
+) -> None:
+    configure(alerts.application, replace(TEST_CONFIG, claim_seconds=0, min_claim=3))
+    chat_ids = [await subscribe(alerts, name=f"User {i}") for i in range(10)]
+
+    report = await dispatch(alerts, AT)  # claims three at a time
+    again = await dispatch(alerts, AT, since=AT - MINUTE)
+
+    assert sorted(report.sent) == sorted((c, KEY) for c in chat_ids)
+    assert report.claimed == len(chat_ids) and report.waiting == 0
+    assert again.sent == [] and again.skipped["claimed elsewhere"] == len(chat_ids)
+    for chat_id in chat_ids:
+        assert len(await alerts_in(alerts, chat_id)) == 1
+
+
+async def test_an_alert_claimed_elsewhere_after_the_run_began_is_not_sent(
+    alerts: BotHarness, june: SimulatorControl, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    configure(alerts.application, replace(TEST_CONFIG, claim_seconds=0, min_claim=2))
+    chat_ids = [await subscribe(alerts, name=f"User {i}") for i in range(12)]
+    # Due last, so not claimed yet when this run sends its first alert: then another replica
+    # claims them (and will send them itself).
+    lost = chat_ids[-3:]
+    sessions = alerts.application.bot_data.sessionmaker
+    assert sessions is not None
+    send_photo = ExtBot.send_photo
+
+    async def first_send_meanwhile_claimed(self: ExtBot[Any], *args: Any, **kwargs: Any) -> Any:
+        if lost[0] not in claimed_by_other:
+            async with transaction(sessions) as session:
+                claimed_by_other.extend(
+                    c for c, _key in await deliveries.claim(session, [(c, KEY) for c in lost])
+                )
+        return await send_photo(self, *args, **kwargs)
+
+    claimed_by_other: list[int] = []
+    monkeypatch.setattr(ExtBot, "send_photo", first_send_meanwhile_claimed)
+    report = await dispatch(alerts, AT)
+
+    assert sorted(claimed_by_other) == sorted(lost)  # they were still free when it sent
+    assert sorted(report.sent) == sorted((c, KEY) for c in chat_ids if c not in lost)
+    assert report.skipped["claimed elsewhere"] == len(lost)
+    for chat_id in lost:
+        assert await alerts_in(alerts, chat_id) == []
+        assert await delivery_status(alerts, chat_id, KEY) == "claimed"  # the other's to send
+    for chat_id in chat_ids[:-3]:
+        assert len(await alerts_in(alerts, chat_id)) == 1
+
+
 @asynccontextmanager
-async def another_process(settings: Settings) -> AsyncIterator[BotApplication]:
+async def another_process(
+    settings: Settings, config: AlertsConfig = TEST_CONFIG
+) -> AsyncIterator[BotApplication]:
     """A second bot process on the same database (no polling: it only sends alerts)."""
     application = build_application(settings)
     await application.initialize()
     try:
         assert application.post_init is not None
         await application.post_init(application)
-        configure(application, TEST_CONFIG)
+        configure(application, config)
         yield application
     finally:
         await application.shutdown()
@@ -127,6 +179,26 @@ async def test_two_processes_on_one_database_send_each_alert_once(
     assert mine.due == theirs.due == len(chat_ids)  # both saw every alert due and raced for it
     assert not set(mine.sent) & set(theirs.sent)
     assert sorted(mine.sent + theirs.sent) == sorted((c, KEY) for c in chat_ids)
+    for chat_id in chat_ids:
+        assert len(await alerts_in(alerts, chat_id)) == 1, db_kind
+
+
+async def test_two_processes_share_a_large_minute_and_send_each_alert_once(
+    alerts: BotHarness, june: SimulatorControl, db_kind: str
+) -> None:
+    # Two chats a claim, 20 a second each: one process alone would send for two seconds.
+    config = replace(TEST_CONFIG, rate=20, claim_seconds=0.1, min_claim=2)
+    configure(alerts.application, config)
+    chat_ids = [await subscribe(alerts, name=f"User {i}") for i in range(40)]
+
+    async with another_process(alerts.settings, config) as other:
+        alerts_state(other).clock = alerts_state(alerts.application).clock
+        mine, theirs = await asyncio.gather(dispatch(alerts, AT), run_alerts(other, now=AT))
+
+    assert not set(mine.sent) & set(theirs.sent)
+    assert sorted(mine.sent + theirs.sent) == sorted((c, KEY) for c in chat_ids)
+    # Both sent part of the minute (the first to claim did not take it all).
+    assert min(len(mine.sent), len(theirs.sent)) >= len(chat_ids) // 4, (mine.sent, theirs.sent)
     for chat_id in chat_ids:
         assert len(await alerts_in(alerts, chat_id)) == 1, db_kind
 

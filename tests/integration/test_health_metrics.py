@@ -13,6 +13,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from bot import server as bot_server
 from bot.app import build_application
+from bot.known_chats import known_chats
 from bot.server import create_web_app
 from bot.service import serve
 from bot.settings import Settings
@@ -54,6 +55,8 @@ async def linked(bot: BotHarness, customer: Customer) -> User:
     assert sessionmaker is not None
     async with transaction(sessionmaker) as session:
         await links.link(session, user.id, customer.account_number, customer.pod)
+    # Linked behind the bot's back: drop what it cached, as its own linking does.
+    known_chats(bot.application.bot_data).forget(user.id)
     return user
 
 

@@ -36,6 +36,7 @@ from bot.digiwatt.models import (
     Saving,
     Trend,
 )
+from bot.known_chats import known_chats
 from bot.units import format_energy, format_power, format_share
 from handlers.insights.captions import format_euro
 from playground.client import ChatMessage, PlaygroundClient
@@ -100,6 +101,8 @@ async def linked_user(
         await links.link(session, user.id, customer.account_number, customer.pod)
         if profile:
             await profiles.save(session, customer.account_number, PROFILE)
+    # Linked behind the bot's back: drop what it cached, as its own linking does.
+    known_chats(bot.application.bot_data).forget(user.id)
     return user
 
 

@@ -46,3 +46,40 @@ def test_chat_lock_keys_fit_postgres_int4_for_any_chat_id() -> None:
     for chat_id in (0, 1, -1, 2**31, -(10**12) - 123, 10**15, -100_1234567890):
         assert -(2**31) <= lock_key(chat_id) < 2**31
     assert lock_key(12345) != lock_key(12346)
+
+
+async def test_what_is_read_with_the_chat_lock_is_what_ptb_gets(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    a = DatabasePersistence(sessionmaker)
+    b = DatabasePersistence(sessionmaker)
+    a.shared = b.shared = True
+    key = (42, 42)
+    await a.update_conversation("onboarding", key, "SIZE")
+    await a.update_chat_data(42, {"draft": {"step": "size"}})
+    await a.update_user_data(42, {"seen": 1})
+
+    engine = sessionmaker.kw["bind"]
+    async with engine.connect() as connection, connection.begin():
+        states = await b.read_for_update(
+            connection, [("onboarding", key), ("linking", key)], user_id=42, chat_id=42
+        )
+    assert states == {("onboarding", key): "SIZE"}
+    # A writes after the read: what the update runs with is what was read under the lock.
+    await a.update_chat_data(42, {"draft": {"step": "province"}})
+    chat_data: dict = {"stale": True}
+    user_data: dict = {}
+    await b.refresh_chat_data(42, chat_data)
+    await b.refresh_user_data(42, user_data)
+    assert chat_data == {"draft": {"step": "size"}}
+    assert user_data == {"seen": 1}
+    # Taken once: a later refresh (a job, the next update) reads the database again.
+    await b.refresh_chat_data(42, chat_data)
+    assert chat_data == {"draft": {"step": "province"}}
+
+    async with engine.connect() as connection, connection.begin():
+        await b.read_for_update(connection, [], user_id=42, chat_id=42)
+    b.discard_prefetched(user_id=42, chat_id=42)  # no handler ran
+    await a.update_user_data(42, {"seen": 2})
+    await b.refresh_user_data(42, user_data)
+    assert user_data == {"seen": 2}

@@ -199,3 +199,71 @@ async def test_stopping_finishes_the_send_in_flight_and_starts_no_other() -> Non
     assert len(telegram.calls) == len(results) >= 1
     assert len(results) <= s.config.workers  # only the sends already under way
     assert all(r.outcome is Outcome.SENT for r in results)
+
+
+def chunks(names: list[str], size: int) -> list[list[list[Item]]]:
+    """One bundle per name, `size` bundles per chunk."""
+    bundles = [[Item(i, name)] for i, name in enumerate(names)]
+    return [bundles[i : i + size] for i in range(0, len(bundles), size)]
+
+
+async def test_more_is_asked_for_before_the_last_ones_are_sent() -> None:
+    clock = FakeClock()
+    telegram = Telegram(clock, {})
+    names = [f"n{i}" for i in range(20)]
+    pending = chunks(names, 5)
+    results: list[Result[Item]] = []
+    given = 0
+    waiting_at_call: list[int] = []
+
+    async def more() -> list[list[Item]]:
+        nonlocal given
+        waiting_at_call.append(given - len(results))
+        chunk = pending.pop(0) if pending else []
+        given += len(chunk)
+        return chunk
+
+    await sender(clock, rate=10).deliver([], telegram.send, results.append, more=more, low=2)
+
+    assert sorted(r.item.name for r in results) == sorted(names)
+    assert all(r.outcome is Outcome.SENT for r in results)
+    assert len(waiting_at_call) == 5  # four chunks, then "no more"
+    assert all(0 < waiting <= 2 + 4 for waiting in waiting_at_call[1:])  # low + workers sending
+
+
+async def test_an_error_getting_more_is_raised_once_the_rest_is_sent() -> None:
+    clock = FakeClock()
+    telegram = Telegram(clock, {})
+    pending = chunks(["a", "b", "c"], 3)
+    results: list[Result[Item]] = []
+
+    async def more() -> list[list[Item]]:
+        if pending:
+            return pending.pop(0)
+        raise RuntimeError("database down")
+
+    with pytest.raises(RuntimeError, match="database down"):
+        await sender(clock, rate=1000).deliver([], telegram.send, results.append, more=more, low=1)
+    assert sorted(r.item.name for r in results) == ["a", "b", "c"]
+
+
+async def test_stopping_waits_for_more_in_progress_and_sends_none_of_it() -> None:
+    clock = FakeClock()
+    telegram = Telegram(clock, {})
+    s = sender(clock, rate=1000)
+    pending = chunks(["a", "b", "late 1", "late 2"], 2)
+    finished: list[list[list[Item]]] = []
+
+    async def more() -> list[list[Item]]:
+        chunk = pending.pop(0)
+        if chunk[0][0].name == "late 1":
+            s.stop()  # shutdown begins while the next chunk is being claimed
+            await asyncio.sleep(0.01)
+            finished.append(chunk)
+        return chunk
+
+    results: list[Result[Item]] = []
+    await s.deliver([], telegram.send, results.append, more=more, low=0)
+
+    assert sorted(r.item.name for r in results) == ["a", "b"]
+    assert len(finished) == 1  # the claim was not cut short: its caller gives it back
