@@ -16,12 +16,11 @@ has 2 cores: the rate must leave them room, or the cores and not the replicas se
 --pg names a PostgreSQL server database URL; a throwaway database is created there for each
 scenario and dropped at the end. --cpu-rate 0 skips the CPU-bound variant.
 
-Why 200/s: on PostgreSQL the ledger writes outcomes as soon as they come in, about one short
-transaction per alert at these rates, so a bot process spends some 2 ms of CPU per alert; two
-processes at 200/s, the stand-ins and PostgreSQL keep 2 cores about two-thirds busy, so the
-pace is the limit. At 300/s they are over 90% busy; at 1000/s (the CPU variant) the cores are
-the limit: one process alone already takes most of a core, the stand-ins and PostgreSQL the
-rest, and a second process can only share the same two cores.
+Why two rates: at 200/s per process the pace is the limit (two processes, the stand-ins and
+PostgreSQL keep the 2 cores about a third busy), so the ratio shows how the replicas share a
+minute. At 1000/s (the CPU variant) the machine is near its limit: one process takes about half
+a core, the stand-ins (serving every send) and PostgreSQL much of the rest, and two processes
+must share the same two cores with them.
 """
 
 from __future__ import annotations

@@ -7,8 +7,9 @@ chat's link: another read transaction, about 1.4 ms of CPU on SQLite (benchmarks
 /start and /menu against /help). Whatever in this process changes what they read (the chosen
 language, `blocked`, linking, unlinking, the row's erasure) calls `forget`.
 Several replicas share one database and may change a row behind this process' back (a user
-picks a language on one replica, writes next to another), so in MULTI_REPLICA mode the cache
-is off. The TTL bounds how long a change made outside the bot (a script, an admin) goes unseen.
+picks a language on one replica, writes next to another), so in MULTI_REPLICA mode an entry
+lives for one update only: bot/replicas.py fills it with what it reads under the chat's lock
+and forgets it when the update ends. The TTL bounds how long a change made outside the bot (a script, an admin) goes unseen.
 """
 
 from __future__ import annotations
@@ -77,9 +78,8 @@ class KnownChats:
 
 
 def known_chats(resources: Resources) -> KnownChats:
-    """The process' cache, created on first use (off when several replicas share the database)."""
+    """The process' cache, created on first use."""
     cache = resources.extra.get(_KEY)
     if cache is None:
-        shared = resources.settings is not None and resources.settings.multi_replica
-        cache = resources.extra[_KEY] = KnownChats(enabled=not shared)
+        cache = resources.extra[_KEY] = KnownChats()
     return cache

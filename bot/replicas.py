@@ -11,7 +11,9 @@ that has a chat, `SharedState.process`:
    `ptb_conversations` into every persistent ConversationHandler (the small hack: PTB has no
    public way to do it; see `_set_state`), and the user's and chat's data, which PTB then
    takes through DatabasePersistence.refresh_*;
-3. runs the handlers, then writes this update's chat data, user data and states before the
+3. reads the chat row and its link on the same connection into the process' chat cache
+   (bot/known_chats.py), for this update only: it is forgotten when the update ends;
+4. runs the handlers, then writes this update's chat data, user data and states before the
    lock is released (`write_back`), so the next process to get the chat reads them.
 Callback data need nothing: buttons carry plain strings, validated by the handlers.
 Alerts need nothing either: claims in storage make each one go out once.
@@ -30,16 +32,18 @@ from contextlib import asynccontextmanager
 from copy import deepcopy
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from telegram import Update
 from telegram.ext import Application, BaseHandler, ConversationHandler
 from telegram.ext._handlers.conversationhandler import PendingState
 from telegram.ext._utils.types import ConversationKey
 
+from bot.known_chats import KnownChat, KnownChats, known_chats
 from bot.settings import SettingsError
 from bot.update_processor import _chat_key
 from storage.db import create_engine, is_postgresql
+from storage.models import AccountLink, Chat
 from storage.persistence import DatabasePersistence
 
 log = logging.getLogger(__name__)
@@ -147,9 +151,12 @@ class SharedState:
                 )
                 for handler, key in keyed:
                     _set_state(handler, key, states.get((handler.name, key)))
+                cache = known_chats(self.application.bot_data)
+                await self._load_chat(connection, chat_id, cache)
                 try:
                     await coroutine
                 finally:
+                    cache.forget(chat_id)  # what another replica changes next must be read again
                     self.persistence.discard_prefetched(user_id=user_id, chat_id=chat_id)
                     await self.write_back(update, keyed)
         finally:
@@ -167,6 +174,42 @@ class SharedState:
                 {"cls": _LOCK_CLASS, "key": lock_key(chat_id)},
             )
             yield connection
+
+    @staticmethod
+    async def _load_chat(connection: AsyncConnection, chat_id: int, cache: KnownChats) -> None:
+        """The chat row and its link, read with the lock held, in the process' cache for this
+        update only: the pre-handler and every account feature then read nothing more."""
+        row = (
+            await connection.execute(
+                select(
+                    Chat.user_id,
+                    Chat.client_language,
+                    Chat.language,
+                    Chat.blocked,
+                    AccountLink.account_number,
+                    AccountLink.pod,
+                    AccountLink.linked_at,
+                )
+                .select_from(Chat)
+                .outerjoin(AccountLink, AccountLink.chat_id == Chat.id)
+                .where(Chat.id == chat_id)
+            )
+        ).first()
+        cache.forget(chat_id)
+        if row is None:
+            cache.remember_link(chat_id, None)  # no chat row, no link
+            return
+        if not row.blocked:  # a blocked one is written again by the pre-handler
+            cache.remember(chat_id, KnownChat(row.user_id, row.client_language, row.language))
+        link = None
+        if row.account_number is not None:
+            link = AccountLink(
+                chat_id=chat_id,
+                account_number=row.account_number,
+                pod=row.pod,
+                linked_at=row.linked_at,
+            )
+        cache.remember_link(chat_id, link)
 
     async def write_back(self, update: Update, keyed: list[tuple[Any, Any]]) -> None:
         """Store this update's chat data, user data and conversation states now.

@@ -8,6 +8,9 @@ from datetime import timedelta
 
 from bot.settings import Settings
 
+# The slowest usual answer of the Bot API to a send: what sets how many must be in flight.
+TELEGRAM_LATENCY_S = 0.16
+
 
 @dataclass(frozen=True, slots=True)
 class AlertsConfig:
@@ -27,6 +30,10 @@ class AlertsConfig:
     # running the same minute share it out chunk by chunk (bot/alerts/dispatcher.py).
     claim_seconds: float = 1.0
     min_claim: int = 10
+    # ...and at least 1/max_chunks of the run's alerts: the claims of a run stay a bounded
+    # number of statements (two each) however many subscribers are due, while replicas still
+    # split a minute within about 1/max_chunks of each other.
+    max_chunks: int = 16
     claim_lead: float = 0.25
     max_claims: int = 3  # times a stale claim is taken over before it is recorded failed
     # Greenness missing: keep trying this long after an alert's time, then say it is missing.
@@ -47,10 +54,9 @@ class AlertsConfig:
 
     @property
     def workers(self) -> int:
-        """Sends in flight at once: 4 keep 25 a second going with Telegram answering in up to
-        160 ms. No more: each open connection costs CPU on every request (httpcore scans its
-        pool): measured, 10-25% more CPU per alert with 8 than with 4."""
-        return max(2, min(4, math.ceil(self.rate / 4)))
+        """Sends in flight at once: enough to keep `rate` going with Telegram answering in up
+        to 160 ms (4 at 25 a second, 160 at 1000), within the transport's 256 connections."""
+        return max(2, min(256, math.ceil(self.rate * TELEGRAM_LATENCY_S)))
 
     @property
     def max_batch(self) -> int:
@@ -58,10 +64,10 @@ class AlertsConfig:
         for the next run, so a huge backlog does not hold up the minutes after it forever)."""
         return max(1, int(self.rate * self.stale_after.total_seconds() / 2))
 
-    @property
-    def claim_size(self) -> int:
-        """Alerts claimed at a time."""
-        return max(self.min_claim, math.ceil(self.rate * self.claim_seconds))
+    def claim_size(self, due: int = 0) -> int:
+        """Alerts claimed at a time, in a run with `due` alerts to claim."""
+        by_time = max(self.min_claim, math.ceil(self.rate * self.claim_seconds))
+        return max(by_time, math.ceil(due / self.max_chunks))
 
     @property
     def refill_at(self) -> int:

@@ -6,10 +6,10 @@ One run:
 1. works out the minutes to look at, (last run, now], and reads greenness once (cached);
 2. takes over stale claims (a sender that died between claim and send) and finds, in one query
    each, the daily pushes, the reminders and the weekly recaps due in those minutes;
-3. claims them a chunk at a time, what it sends in `claim_seconds` at its rate, the next chunk
-   when the current one has `claim_lead` seconds of sending left; each chunk is one short
-   transaction (claim, households), so the statements grow with the sending time, not with
-   the subscribers;
+3. claims them a chunk at a time, what it sends in `claim_seconds` at its rate but at least
+   1/`max_chunks` of the run's alerts, the next chunk when the current one has `claim_lead`
+   seconds of sending left; each chunk is one short transaction (claim, households), so a run
+   makes at most about 2 x `max_chunks` claim statements, however many subscribers are due;
 4. sends through the Sender (pace, per-chat spacing, RetryAfter, Forbidden, backoff) and records
    the outcomes in batches (Ledger).
 Greenness missing: daily pushes are not claimed but kept waiting and tried every minute; after
@@ -18,7 +18,7 @@ Greenness missing: daily pushes are not claimed but kept waiting and tried every
 Replicas: every process runs the job each minute, finds the same alerts due and sorts them the
 same way (earliest due first, a chat's alerts together). A claim is unique per chat and alert
 key, so an alert goes out once whoever wins it; chunks make the minute shared: each claim
-statement takes the next `claim_size` alerts of the list that nobody has claimed yet (an INSERT
+statement takes the next `claim_size()` alerts of the list that nobody has claimed yet (an INSERT
 ... SELECT of the first free ones, ON CONFLICT DO NOTHING), looking past the chunks the others
 hold. Claim transactions are taken one at a time across processes (a transaction-scoped
 advisory lock on PostgreSQL, held for a few milliseconds; SQLite's write lock), so a statement
@@ -44,6 +44,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from telegram import InlineKeyboardMarkup, InputFile
+from telegram.constants import ParseMode
 from telegram.error import BadRequest
 from telegram.ext import Application, Job
 
@@ -65,6 +66,7 @@ from bot.digiwatt.errors import DigiwattError
 from bot.digiwatt.models import Greenness, GreenWindow, OnboardingRequest
 from bot.i18n import negotiate
 from bot.known_chats import known_chats
+from bot.telegram_request import send_unparsed
 from storage.db import transaction
 from storage.models import AccountLink, AlertSubscription, Chat
 from storage.repositories import deliveries, profiles, subscriptions
@@ -521,7 +523,7 @@ class _Run:
         stale, release, expired = self._opening or ([], [], [])
         self._opening = None
         room = self.config.max_batch - len(self._owned) - len(stale)
-        size = max(0, min(room, self.config.claim_size))
+        size = max(0, min(room, self.config.claim_size(len(self._candidates))))
         if self._cursor >= len(self._candidates):
             size = 0
         if not (size or stale or release or expired):
@@ -695,7 +697,8 @@ class _Run:
             "disable_notification": alert.silent,
         }
         if alert.chart is None:
-            await bot.send_message(alert.chat_id, alert.text, **options)
+            await send_unparsed(bot, "sendMessage", chat_id=alert.chat_id, text=alert.text,
+                                parse_mode=ParseMode.HTML, **options)  # fmt: skip
             return
         key, charts = alert.chart, self.state.charts
         file_id = charts.file_id(key)
@@ -706,7 +709,8 @@ class _Run:
                     await self._upload(alert, key, options)
                     return
         try:
-            await bot.send_photo(alert.chat_id, file_id, caption=alert.text, **options)
+            await send_unparsed(bot, "sendPhoto", chat_id=alert.chat_id, photo=file_id,
+                                caption=alert.text, parse_mode=ParseMode.HTML, **options)  # fmt: skip
         except BadRequest as error:
             if "file" in error.message.lower():  # "wrong file identifier": upload it again
                 charts.forget(key)

@@ -7,6 +7,7 @@ stderr in a file, waits for /healthz, and stops it with SIGTERM like Docker does
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import socket
@@ -88,7 +89,13 @@ class BotProcess:
     def start(self) -> BotProcess:
         log = self.log_path.open("wb")
         self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-            self.command, env=self.env, cwd=self.log_path.parent, stdout=log, stderr=log
+            self.command,
+            env=self.env,
+            cwd=self.log_path.parent,
+            stdout=log,
+            stderr=log,
+            # Its own process group, as a container is: kill() ends its chart workers too.
+            start_new_session=True,
         )
         log.close()
         return self
@@ -142,9 +149,12 @@ class BotProcess:
         return await self.wait(timeout)
 
     def kill(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.kill()
-            self.process.wait(10)
+        """SIGKILL to the bot and whatever it started, as `docker kill` ends a container."""
+        if self.process is None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(10)
 
     def logs(self) -> str:
         return self.log_path.read_text(encoding="utf-8", errors="replace")

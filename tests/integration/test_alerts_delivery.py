@@ -118,7 +118,9 @@ async def test_a_minute_larger_than_a_chunk_is_sent_in_one_run(
 async def test_an_alert_claimed_elsewhere_after_the_run_began_is_not_sent(
     alerts: BotHarness, june: SimulatorControl, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    configure(alerts.application, replace(TEST_CONFIG, claim_seconds=0, min_claim=2))
+    # At 25/s: four senders, so the run claims two at a time as they free up (at 200/s its 32
+    # senders would claim all twelve before the first send).
+    configure(alerts.application, replace(TEST_CONFIG, rate=25, claim_seconds=0, min_claim=2))
     chat_ids = [await subscribe(alerts, name=f"User {i}") for i in range(12)]
     # Due last, so not claimed yet when this run sends its first alert: then another replica
     # claims them (and will send them itself).

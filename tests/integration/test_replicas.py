@@ -181,6 +181,22 @@ async def test_two_replicas_share_conversations_and_send_each_alert_once(
             assert sum(ACCOUNT_QUESTION in m.content for m in said) == 1
             assert sum(LINKED in m.content for m in said) == 1
 
+        # Each replica sees what the other changed: the link made on one shows the menu on the
+        # other, an unlink on one is refused data on the other (no replica keeps a stale link).
+        anna = users[0]
+        for _ in range(2):  # /menu on both replicas
+            menu = await step(playground, anna, "/menu", "")
+            assert menu.buttons, menu.content
+        await step(playground, anna, "/unlink", "Unlink this chat")
+        await playground.press(anna.id, text="Unlink")
+        await playground.next_message(anna.id, "no longer linked", timeout=WAIT)
+        for _ in range(2):
+            await step(playground, anna, "/menu", "not linked")
+        await step(playground, anna, "/link", POD_QUESTION)
+        await step(playground, anna, customers[0].pod, ACCOUNT_QUESTION)
+        await step(playground, anna, customers[0].account_number, LINKED)
+        assert len(set(robin.replicas_of(anna.id)[-6:])) == 2, robin.served
+
         # Both replicas run the dispatcher at once: the claims let each alert go out once.
         await subscribe_now(pg_url, [user.id for user in users])
         for replica in replicas:
