@@ -173,10 +173,9 @@ class DatabasePersistence(BasePersistence[Data, Data, Data]):
             async with transaction(self._sessionmaker, read_only=True) as session:
                 row = await session.get(model, ident)
             stored = None if row is None else row.data
-        if stored is None:
-            self._written.pop((kind, ident), None)
-        else:
-            self._written[(kind, ident)] = canonical(stored)
+        # What the database holds now is what this process last "wrote": no row is None, so
+        # PTB handing back the same empty data deletes nothing (a statement per update before).
+        self._written[(kind, ident)] = None if stored is None else canonical(stored)
         data.clear()
         if stored is not None:
             data.update(decode(stored))

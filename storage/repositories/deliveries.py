@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import (
     Integer,
@@ -68,6 +69,12 @@ async def claim(
         literal(1, Integer),
         literal(now or utcnow(), UTCDateTime()),
     )
+    return await _insert_claims(session, source)
+
+
+async def _insert_claims(session: AsyncSession, source: Any) -> list[Pair]:
+    """INSERT the (chat_id, alert_key, status, attempts, claimed_at) rows of `source` that are
+    not there yet; the pairs inserted, sorted."""
     table = _T.__table__
     stmt = (
         insert(session, table)
@@ -123,14 +130,7 @@ async def claim_next(
         .where(true())  # SQLite needs a WHERE before ON CONFLICT in INSERT ... SELECT
         .order_by(free.c.chat_id, free.c.alert_key)  # the order `claim` locks rows in
     )
-    stmt = (
-        insert(session, table)
-        .from_select(["chat_id", "alert_key", "status", "attempts", "claimed_at"], source)
-        .on_conflict_do_nothing(index_elements=["chat_id", "alert_key"])
-        .returning(table.c.chat_id, table.c.alert_key)
-    )
-    result = (await session.execute(stmt)).all()
-    return sorted((int(row[0]), str(row[1])) for row in result)
+    return await _insert_claims(session, source)
 
 
 async def _set_status(

@@ -2,18 +2,29 @@
 
 from __future__ import annotations
 
+import pytest
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.replicas import lock_key
 from storage.persistence import DatabasePersistence
 
+Replicas = tuple[DatabasePersistence, DatabasePersistence]
 
-async def test_a_shared_persistence_reads_what_the_other_process_wrote(
-    sessionmaker: async_sessionmaker[AsyncSession],
-) -> None:
+
+@pytest.fixture
+def replicas(sessionmaker: async_sessionmaker[AsyncSession]) -> Replicas:
+    """The persistences of two replicas (MULTI_REPLICA) on one database."""
     a = DatabasePersistence(sessionmaker)
     b = DatabasePersistence(sessionmaker)
     a.shared = b.shared = True
+    return a, b
+
+
+async def test_a_shared_persistence_reads_what_the_other_process_wrote(
+    replicas: Replicas,
+) -> None:
+    a, b = replicas
     key = (42, 42)
     assert await b.get_conversations("linking") == {}
 
@@ -49,11 +60,9 @@ def test_chat_lock_keys_fit_postgres_int4_for_any_chat_id() -> None:
 
 
 async def test_what_is_read_with_the_chat_lock_is_what_ptb_gets(
-    sessionmaker: async_sessionmaker[AsyncSession],
+    replicas: Replicas, sessionmaker: async_sessionmaker[AsyncSession]
 ) -> None:
-    a = DatabasePersistence(sessionmaker)
-    b = DatabasePersistence(sessionmaker)
-    a.shared = b.shared = True
+    a, b = replicas
     key = (42, 42)
     await a.update_conversation("onboarding", key, "SIZE")
     await a.update_chat_data(42, {"draft": {"step": "size"}})
@@ -83,3 +92,22 @@ async def test_what_is_read_with_the_chat_lock_is_what_ptb_gets(
     await a.update_user_data(42, {"seen": 2})
     await b.refresh_user_data(42, user_data)
     assert user_data == {"seen": 2}
+
+
+async def test_a_replica_writes_nothing_when_an_update_changed_nothing(
+    replicas: Replicas, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    _, b = replicas
+    statements: list[str] = []
+    engine = sessionmaker.kw["bind"]
+    event.listen(engine.sync_engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    for _ in range(3):  # three updates of a chat with no data, as PTB runs them
+        async with engine.connect() as connection, connection.begin():
+            await b.read_for_update(connection, [], user_id=7, chat_id=7)
+        chat_data: dict = {}
+        user_data: dict = {}
+        await b.refresh_chat_data(7, chat_data)
+        await b.refresh_user_data(7, user_data)
+        await b.update_chat_data(7, chat_data)
+        await b.update_user_data(7, user_data)
+    assert not [s for s in statements if s.lstrip().upper().startswith(("DELETE", "INSERT"))]
