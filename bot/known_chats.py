@@ -15,7 +15,7 @@ and forgets it when the update ends. The TTL bounds how long a change made outsi
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from cachetools import TTLCache
 
@@ -36,6 +36,15 @@ class KnownChat:
     user_id: int | None
     client_language: str | None
     language: str | None
+
+
+def known_chat(row: Any, *, client_language: str | None = None) -> KnownChat | None:
+    """What load_chat keeps of a chat row (with the client language just stored, if any); None
+    when the row must be written again (missing, blocked). `row`: a Chat, or a row with its
+    user_id, client_language, language and blocked columns."""
+    if row is None or row.blocked:
+        return None
+    return KnownChat(row.user_id, client_language or row.client_language, row.language)
 
 
 class KnownChats:

@@ -39,7 +39,7 @@ from telegram.ext import Application, BaseHandler, ConversationHandler
 from telegram.ext._handlers.conversationhandler import PendingState
 from telegram.ext._utils.types import ConversationKey
 
-from bot.known_chats import KnownChat, KnownChats, known_chats
+from bot.known_chats import KnownChats, known_chat, known_chats
 from bot.settings import SettingsError
 from bot.update_processor import _chat_key
 from storage.db import create_engine, is_postgresql
@@ -199,8 +199,9 @@ class SharedState:
         if row is None:
             cache.remember_link(chat_id, None)  # no chat row, no link
             return
-        if not row.blocked:  # a blocked one is written again by the pre-handler
-            cache.remember(chat_id, KnownChat(row.user_id, row.client_language, row.language))
+        known = known_chat(row)
+        if known is not None:  # a blocked one is written again by the pre-handler
+            cache.remember(chat_id, known)
         link = None
         if row.account_number is not None:
             link = AccountLink(

@@ -19,9 +19,9 @@ from telegram.error import BadRequest
 
 from bot.context import BotContext
 from bot.i18n import negotiate
-from bot.known_chats import KnownChat, known_chats
+from bot.known_chats import known_chat, known_chats
 from storage.db import transaction
-from storage.models import AccountLink, Chat
+from storage.models import AccountLink
 from storage.repositories import chats, links
 
 log = logging.getLogger(__name__)
@@ -53,7 +53,7 @@ async def load_chat(update: Update, context: BotContext) -> None:
     known = cached = cache.get(chat.id)
     if known is None:
         async with db(context, read_only=True) as session:
-            known = _known(await chats.get(session, chat.id))
+            known = known_chat(await chats.get(session, chat.id))
     # The row is written when it is missing or blocked (None), or the user or the client's
     # language changed.
     if (
@@ -67,7 +67,7 @@ async def load_chat(update: Update, context: BotContext) -> None:
             )
             if row is not None and client_language and row.client_language != client_language:
                 await chats.set_client_language(session, row.id, client_language)
-        known = _known(row, client_language=client_language)
+        known = known_chat(row, client_language=client_language)
     if known is not cached:
         # Only what was just read or written: hits do not extend the TTL, so a change made
         # outside this process is seen at most TTL_SECONDS later.
@@ -77,14 +77,6 @@ async def load_chat(update: Update, context: BotContext) -> None:
             cache.remember(chat.id, known)
     if known is not None and known.language:
         context.lang = known.language
-
-
-def _known(row: Chat | None, *, client_language: str | None = None) -> KnownChat | None:
-    """What load_chat keeps of a row (with the client language just stored, if any); None when
-    the row must be written again (missing, blocked)."""
-    if row is None or row.blocked:
-        return None
-    return KnownChat(row.user_id, client_language or row.client_language, row.language)
 
 
 def is_private(update: Update) -> bool:
