@@ -29,6 +29,16 @@ class BotUpdateProcessor(PerChatUpdateProcessor):
         if self._want_shared:
             self.shared = SharedState(application, pool_size=self.max_concurrent_updates)
 
+    async def initialize(self) -> None:
+        """PTB calls it from Application.initialize(), before any update."""
+        if self.shared is not None:
+            await self.shared.initialize()
+
+    async def shutdown(self) -> None:
+        """PTB calls it from Application.shutdown(), once no update runs any more."""
+        if self.shared is not None:
+            await self.shared.shutdown()
+
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         kind = update_type(update)
         UPDATES.labels(kind).inc()

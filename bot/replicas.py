@@ -6,14 +6,13 @@ balancer the next step of a conversation may reach another process, so around ev
 that has a chat, `SharedState.process`:
 1. takes a PostgreSQL advisory lock for the chat (transaction-scoped: it goes away with the
    transaction even if the process dies), so one chat's updates run one at a time across all
-   processes, as PerChatUpdateProcessor does within one;
-2. re-reads, on the lock's connection, the chat's conversation states from
-   `ptb_conversations` into every persistent ConversationHandler (the small hack: PTB has no
-   public way to do it; see `_set_state`), and the user's and chat's data, which PTB then
-   takes through DatabasePersistence.refresh_*;
-3. reads the chat row and its link on the same connection into the process' chat cache
-   (bot/known_chats.py), for this update only: it is forgotten when the update ends;
-4. runs the handlers, then writes this update's chat data, user data and states before the
+   processes, as PerChatUpdateProcessor does within one (storage/chat_lock.py);
+2. reads, on the lock's connection and in one statement, the chat's conversation states,
+   put into every persistent ConversationHandler (the small hack: PTB has no public way to do
+   it; see `_set_state`), the user's and chat's data, which PTB then takes through
+   DatabasePersistence.refresh_*, and the chat row with its link, put in the process' chat
+   cache (bot/known_chats.py) for this update only: it is forgotten when the update ends;
+3. runs the handlers, then writes this update's chat data, user data and states before the
    lock is released (`write_back`), so the next process to get the chat reads them.
 Callback data need nothing: buttons carry plain strings, validated by the handlers.
 Alerts need nothing either: claims in storage make each one go out once.
@@ -25,15 +24,10 @@ conversation may end up to one timeout earlier than in a single process.
 
 from __future__ import annotations
 
-import asyncio
-import logging
-from collections.abc import AsyncIterator, Awaitable, Iterator
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Iterator
 from copy import deepcopy
 from typing import Any
 
-from sqlalchemy import select, text
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from telegram import Update
 from telegram.ext import Application, BaseHandler, ConversationHandler
 from telegram.ext._handlers.conversationhandler import PendingState
@@ -42,21 +36,10 @@ from telegram.ext._utils.types import ConversationKey
 from bot.known_chats import KnownChats, known_chat, known_chats
 from bot.settings import SettingsError
 from bot.update_processor import _chat_key
-from storage.db import create_engine, is_postgresql
-from storage.models import AccountLink, Chat
-from storage.persistence import DatabasePersistence
-
-log = logging.getLogger(__name__)
-
-# pg_advisory_xact_lock(int4, int4) key space of chat locks ("dgwc"); storage.migrate uses the
-# one-key (int8) space, which does not overlap.
-_LOCK_CLASS = 0x64677763
-
-
-def lock_key(chat_id: int) -> int:
-    """The chat id folded into a signed 32-bit int (a collision only serialises two chats)."""
-    folded = (chat_id ^ (chat_id >> 32)) & 0xFFFFFFFF
-    return folded - (1 << 32) if folded >= 1 << 31 else folded
+from storage.chat_lock import ChatLocks, ChatState
+from storage.db import is_postgresql
+from storage.models import AccountLink
+from storage.persistence import DatabasePersistence, conversation_key
 
 
 def persistent_conversations(application: Application) -> list[ConversationHandler]:
@@ -113,22 +96,21 @@ class SharedState:
         self.application = application
         self.persistence = persistence
         persistence.shared = True
-        # Lock holders keep a connection for the whole update: their own pool, one per update
-        # slot, so they never starve the handlers' short transactions.
-        self._lock_engine: AsyncEngine = create_engine(
-            settings.database_url, pool_size=pool_size, max_overflow=0
-        )
+        # One lock connection per update slot (storage/chat_lock.py), opened by initialize().
+        self.locks = ChatLocks(settings.database_url, pool_size=pool_size)
         self._conversations: list[ConversationHandler] | None = None
-        _chain_shutdown(application, self.aclose)
+
+    async def initialize(self) -> None:
+        await self.locks.open()
+
+    async def shutdown(self) -> None:
+        await self.locks.aclose()
 
     @property
     def conversations(self) -> list[ConversationHandler]:
         if self._conversations is None:  # handlers are all registered by the first update
             self._conversations = persistent_conversations(self.application)
         return self._conversations
-
-    async def aclose(self) -> None:
-        await self._lock_engine.dispose()
 
     async def process(self, update: object, coroutine: Awaitable[Any]) -> None:
         """Run the update's handlers between a refresh from and a write to the database."""
@@ -139,78 +121,35 @@ class SharedState:
         user = update.effective_user
         user_id = user.id if user is not None else None
         try:
-            async with self.chat_lock(chat_id) as connection:
-                keyed = list(_keys(self.conversations, update))
-                # On the lock's connection, in its transaction: one round trip per table, no
-                # transactions of their own (each cost three round trips more).
-                states = await self.persistence.read_for_update(
-                    connection,
-                    ((handler.name, key) for handler, key in keyed),
+            keyed = list(_keys(self.conversations, update))
+            async with self.locks.hold(chat_id) as locked:
+                stored = await locked.read(
                     user_id=user_id,
-                    chat_id=chat_id,
+                    conversations=[(handler.name, conversation_key(key)) for handler, key in keyed],
+                )
+                persistence = self.persistence
+                persistence.prefetch(
+                    user=None if user_id is None else (user_id, stored.user_data),
+                    chat=(chat_id, stored.chat_data),
+                )
+                states = persistence.adopt_conversations(
+                    ((handler.name, key) for handler, key in keyed), stored.conversations
                 )
                 for handler, key in keyed:
                     _set_state(handler, key, states.get((handler.name, key)))
                 cache = known_chats(self.application.bot_data)
-                await self._load_chat(connection, chat_id, cache)
+                _remember_chat(cache, chat_id, stored)
                 try:
                     await coroutine
                 finally:
                     cache.forget(chat_id)  # what another replica changes next must be read again
-                    self.persistence.discard_prefetched(user_id=user_id, chat_id=chat_id)
+                    persistence.discard_prefetched(user_id=user_id, chat_id=chat_id)
                     await self.write_back(update, keyed)
         finally:
             # Not awaited when the lock or the refresh failed: close it, or Python warns.
             close = getattr(coroutine, "close", None)
             if close is not None:
                 close()
-
-    @asynccontextmanager
-    async def chat_lock(self, chat_id: int) -> AsyncIterator[AsyncConnection]:
-        """Hold the chat's advisory lock until the block ends (the transaction releases it)."""
-        async with self._lock_engine.connect() as connection, connection.begin():
-            await connection.execute(
-                text("SELECT pg_advisory_xact_lock(:cls, :key)"),
-                {"cls": _LOCK_CLASS, "key": lock_key(chat_id)},
-            )
-            yield connection
-
-    @staticmethod
-    async def _load_chat(connection: AsyncConnection, chat_id: int, cache: KnownChats) -> None:
-        """The chat row and its link, read with the lock held, in the process' cache for this
-        update only: the pre-handler and every account feature then read nothing more."""
-        row = (
-            await connection.execute(
-                select(
-                    Chat.user_id,
-                    Chat.client_language,
-                    Chat.language,
-                    Chat.blocked,
-                    AccountLink.account_number,
-                    AccountLink.pod,
-                    AccountLink.linked_at,
-                )
-                .select_from(Chat)
-                .outerjoin(AccountLink, AccountLink.chat_id == Chat.id)
-                .where(Chat.id == chat_id)
-            )
-        ).first()
-        cache.forget(chat_id)
-        if row is None:
-            cache.remember_link(chat_id, None)  # no chat row, no link
-            return
-        known = known_chat(row)
-        if known is not None:  # a blocked one is written again by the pre-handler
-            cache.remember(chat_id, known)
-        link = None
-        if row.account_number is not None:
-            link = AccountLink(
-                chat_id=chat_id,
-                account_number=row.account_number,
-                pod=row.pod,
-                linked_at=row.linked_at,
-            )
-        cache.remember_link(chat_id, link)
 
     async def write_back(self, update: Update, keyed: list[tuple[Any, Any]]) -> None:
         """Store this update's chat data, user data and conversation states now.
@@ -220,29 +159,33 @@ class SharedState:
         all the others. PTB's own periodic write still runs; finding these slots unchanged, the
         persistence skips them."""
         persistence, app = self.persistence, self.application
-        writes = []
         chat, user = update.effective_chat, update.effective_user
+        chat_data = user_data = None
         if chat is not None and persistence.store_data.chat_data and chat.id in app.chat_data:
-            writes.append(persistence.update_chat_data(chat.id, deepcopy(app.chat_data[chat.id])))
+            chat_data = (chat.id, deepcopy(app.chat_data[chat.id]))
         if user is not None and persistence.store_data.user_data and user.id in app.user_data:
-            writes.append(persistence.update_user_data(user.id, deepcopy(app.user_data[user.id])))
+            user_data = (user.id, deepcopy(app.user_data[user.id]))
+        states = []
         for handler, key in keyed:
             state = handler._conversations.get(key)
-            if isinstance(state, PendingState):  # a non-blocking handler: PTB writes it later
-                continue
-            writes.append(persistence.update_conversation(handler.name, key, state))
-        await asyncio.gather(*writes)
+            if not isinstance(state, PendingState):  # a non-blocking handler: PTB writes it later
+                states.append((handler.name, key, state))
+        await persistence.update_for_chat(chat=chat_data, user=user_data, conversations=states)
 
 
-def _chain_shutdown(application: Application, closer: Any) -> None:
-    """Run `closer` after the Application's own post_shutdown."""
-    previous = application.post_shutdown
-
-    async def post_shutdown(app: Application) -> None:
-        try:
-            if previous is not None:
-                await previous(app)
-        finally:
-            await closer()
-
-    application.post_shutdown = post_shutdown
+def _remember_chat(cache: KnownChats, chat_id: int, stored: ChatState) -> None:
+    """The chat row and its link read under the lock, in the process' cache for this update
+    only: the pre-handler and every account feature then read nothing more."""
+    cache.forget(chat_id)
+    known = known_chat(stored.chat)
+    if known is not None:  # a missing or blocked row is written again by the pre-handler
+        cache.remember(chat_id, known)
+    link = None
+    if stored.link is not None:
+        link = AccountLink(
+            chat_id=chat_id,
+            account_number=stored.link.account_number,
+            pod=stored.link.pod,
+            linked_at=stored.link.linked_at,
+        )
+    cache.remember_link(chat_id, link)

@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from sqlalchemy import delete, select
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram.ext import BasePersistence, PersistenceInput
 from telegram.ext._utils.types import CDCData, ConversationDict, ConversationKey
 
@@ -39,6 +39,8 @@ _BOT_DATA, _CALLBACK_DATA = "bot_data", "callback_data"
 
 def conversation_key(key: ConversationKey) -> str:
     """(chat_id, user_id) -> "[chat_id,user_id]": JSON keeps ints and strings apart."""
+    if all(type(part) is int for part in key):  # PTB's keys: spelled out, a fifth of json.dumps
+        return "[" + ",".join(map(str, key)) + "]"
     return json.dumps(list(key), separators=(",", ":"))
 
 
@@ -66,8 +68,8 @@ class DatabasePersistence(BasePersistence[Data, Data, Data]):
         self._lock = asyncio.Lock()
         # Several bot processes share the database (MULTI_REPLICA): re-read before each update.
         self.shared = False
-        # Rows read ahead for the update about to run (read_for_update), handed to PTB's
-        # refresh_* instead of reading them again: slot -> stored JSON, None for no row.
+        # Rows read ahead for the update about to run, handed to PTB's
+        # refresh_* instead of reading them again (prefetch): slot -> stored JSON, None for no row.
         self._prefetched: dict[Slot, Any] = {}
 
     # --- loading (once, at Application.initialize) ----------------------------------------------
@@ -153,6 +155,26 @@ class DatabasePersistence(BasePersistence[Data, Data, Data]):
     async def drop_user_data(self, user_id: int) -> None:
         await self._submit(("user", user_id), _DELETE)
 
+    async def update_for_chat(
+        self,
+        *,
+        chat: tuple[int, Data] | None = None,
+        user: tuple[int, Data] | None = None,
+        conversations: Iterable[tuple[str, ConversationKey, object | None]] = (),
+    ) -> None:
+        """What one update changed, in one transaction, or none when nothing did (no task or
+        batch: what update_* would each cost, several times per update on replicas)."""
+        waiting = False
+        if chat is not None:
+            waiting |= self._stage(("chat", chat[0]), encode(chat[1]) if chat[1] else _DELETE)
+        if user is not None:
+            waiting |= self._stage(("user", user[0]), encode(user[1]) if user[1] else _DELETE)
+        for name, key, state in conversations:
+            slot = ("conversation", (name, conversation_key(key)))
+            waiting |= self._stage(slot, _DELETE if state is None else encode(state))
+        if waiting:
+            await self._join_batch()
+
     # One process: it alone writes these rows, so what PTB holds in memory is the latest.
     # Several (`shared`): another process may have written since, so read the row again.
     async def refresh_user_data(self, user_id: int, user_data: Data) -> None:
@@ -187,57 +209,53 @@ class DatabasePersistence(BasePersistence[Data, Data, Data]):
 
         For several processes: what another one stored becomes what this one last wrote, so
         writing the same state back is not skipped as unchanged."""
-        async with transaction(self._sessionmaker, read_only=True) as session:
-            connection = await session.connection()
-            return await self._read_conversations(connection, wanted)
-
-    async def read_for_update(
-        self,
-        connection: AsyncConnection,
-        conversations: Iterable[tuple[str, ConversationKey]],
-        *,
-        user_id: int | None,
-        chat_id: int | None,
-    ) -> dict[tuple[str, ConversationKey], object]:
-        """For several processes, before an update runs: its conversation states (returned),
-        user data and chat data (kept for PTB's refresh_*), read on the caller's `connection`
-        (the one holding the chat's lock: no transaction of their own)."""
-        for kind, model, ident in (("user", PtbUserData, user_id), ("chat", PtbChatData, chat_id)):
-            if ident is None or not getattr(self.store_data, f"{kind}_data"):
-                continue
-            id_column = model.user_id if model is PtbUserData else model.chat_id  # type: ignore[union-attr]
-            result = await connection.execute(select(model.data).where(id_column == ident))
-            self._prefetched[(kind, ident)] = result.scalar_one_or_none()
-        return await self._read_conversations(connection, conversations)
-
-    def discard_prefetched(self, *, user_id: int | None, chat_id: int | None) -> None:
-        """Drop what read_for_update kept and PTB did not ask for (no handler ran)."""
-        self._prefetched.pop(("user", user_id), None)
-        self._prefetched.pop(("chat", chat_id), None)
-
-    async def _read_conversations(
-        self, connection: AsyncConnection, wanted: Iterable[tuple[str, ConversationKey]]
-    ) -> dict[tuple[str, ConversationKey], object]:
         slots = {(name, conversation_key(key)): (name, key) for name, key in wanted}
         if not slots:
             return {}
-        rows = (
-            await connection.execute(
-                select(PtbConversation.name, PtbConversation.key, PtbConversation.state).where(
-                    PtbConversation.name.in_({name for name, _ in slots}),
-                    PtbConversation.key.in_({key for _, key in slots}),
+        async with transaction(self._sessionmaker, read_only=True) as session:
+            rows = (
+                await session.execute(
+                    select(PtbConversation.name, PtbConversation.key, PtbConversation.state).where(
+                        PtbConversation.name.in_({name for name, _ in slots}),
+                        PtbConversation.key.in_({key for _, key in slots}),
+                    )
                 )
-            )
-        ).all()
-        stored = {(name, key): state for name, key, state in rows if (name, key) in slots}
+            ).all()
+        return self.adopt_conversations(slots.values(), {(n, k): state for n, k, state in rows})
+
+    def adopt_conversations(
+        self,
+        wanted: Iterable[tuple[str, ConversationKey]],
+        stored: Mapping[tuple[str, str], Any],
+    ) -> dict[tuple[str, ConversationKey], object]:
+        """The states of the `wanted` conversations in `stored` ((name, key text) -> stored
+        JSON, read by the caller), recorded as what this process last wrote (as
+        read_conversations does)."""
         found: dict[tuple[str, ConversationKey], object] = {}
-        for slot, wanted_key in slots.items():
+        for name, key in wanted:
+            slot = (name, conversation_key(key))
             if slot in stored:
                 self._written[("conversation", slot)] = canonical(stored[slot])
-                found[wanted_key] = decode(stored[slot])
+                found[(name, key)] = decode(stored[slot])
             else:
                 self._written[("conversation", slot)] = None
         return found
+
+    def prefetch(
+        self, *, user: tuple[int, Any] | None = None, chat: tuple[int, Any] | None = None
+    ) -> None:
+        """For several processes, before an update runs: the user's and the chat's stored data
+        (id, stored JSON or None for no row), read by the caller under the chat's lock, for
+        PTB's refresh_* to take instead of reading again."""
+        if user is not None and self.store_data.user_data:
+            self._prefetched[("user", user[0])] = user[1]
+        if chat is not None and self.store_data.chat_data:
+            self._prefetched[("chat", chat[0])] = chat[1]
+
+    def discard_prefetched(self, *, user_id: int | None, chat_id: int | None) -> None:
+        """Drop what prefetch kept and PTB did not ask for (no handler ran)."""
+        self._prefetched.pop(("user", user_id), None)
+        self._prefetched.pop(("chat", chat_id), None)
 
     async def refresh_bot_data(self, bot_data: Data) -> None:
         return None
@@ -253,13 +271,20 @@ class DatabasePersistence(BasePersistence[Data, Data, Data]):
 
     # --- batching -----------------------------------------------------------------------------
 
-    async def _submit(self, slot: Slot, value: Any) -> None:
+    def _stage(self, slot: Slot, value: Any) -> bool:
+        """Queue `value` for `slot` unless it is what was last written; True when a write waits."""
         text = None if value is _DELETE else canonical(value)
         unchanged = slot in self._written and self._written[slot] == text
         if not unchanged or slot in self._pending:
             self._pending[slot] = value
-        elif not self._pending:
-            return  # nothing new, and nothing left over from a failed write
+        # Nothing new, or something left over from a failed write that this call should retry.
+        return bool(self._pending)
+
+    async def _submit(self, slot: Slot, value: Any) -> None:
+        if self._stage(slot, value):
+            await self._join_batch()
+
+    async def _join_batch(self) -> None:
         if self._batch is None:
             # PTB gathers its update_* calls: they all join this batch before it starts.
             self._batch = asyncio.ensure_future(self._write_batch())

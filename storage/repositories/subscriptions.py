@@ -79,22 +79,48 @@ async def get(session: AsyncSession, chat_id: int) -> AlertSubscription | None:
     return await session.get(S, chat_id)
 
 
+@dataclass(frozen=True, slots=True)
+class SubscriptionView:
+    """What the settings panel shows of a subscription (read as columns: no ORM object)."""
+
+    enabled: bool
+    daily_time: str
+    reminder_lead_minutes: int | None
+    weekly_recap: bool
+    quiet_start: str | None
+    quiet_end: str | None
+
+
+# Built once: the panel is read on every /settings and every press of its buttons, and building
+# the statement cost about as much as running it on SQLite.
+_WITH_TIME_ZONE = (
+    select(
+        Chat.time_zone,
+        S.chat_id,
+        S.enabled,
+        S.daily_time,
+        S.reminder_lead_minutes,
+        S.weekly_recap,
+        S.quiet_start,
+        S.quiet_end,
+    )
+    .select_from(Chat)
+    .outerjoin(S, S.chat_id == Chat.id)
+    .where(Chat.id == bindparam("chat_id"))
+)
+
+
 async def with_time_zone(
     session: AsyncSession, chat_id: int
-) -> tuple[str | None, AlertSubscription | None]:
+) -> tuple[str | None, SubscriptionView | None]:
     """The chat's time zone (None: no chat row) and its subscription, in one statement (the
     settings panel reads both on every /settings)."""
-    row = (
-        await session.execute(
-            select(Chat.time_zone, S)
-            .select_from(Chat)
-            .outerjoin(S, S.chat_id == Chat.id)
-            .where(Chat.id == chat_id)
-        )
-    ).first()
+    row = (await session.execute(_WITH_TIME_ZONE, {"chat_id": chat_id})).first()
     if row is None:
         return None, None
-    return row[0], row[1]
+    if row.chat_id is None:
+        return row.time_zone, None
+    return row.time_zone, SubscriptionView(*row[2:])
 
 
 async def get_or_create(session: AsyncSession, chat_id: int) -> AlertSubscription:

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.replicas import lock_key
+from storage.chat_lock import lock_key
 from storage.persistence import DatabasePersistence
 
 Replicas = tuple[DatabasePersistence, DatabasePersistence]
@@ -59,21 +59,18 @@ def test_chat_lock_keys_fit_postgres_int4_for_any_chat_id() -> None:
     assert lock_key(12345) != lock_key(12346)
 
 
-async def test_what_is_read_with_the_chat_lock_is_what_ptb_gets(
-    replicas: Replicas, sessionmaker: async_sessionmaker[AsyncSession]
-) -> None:
+async def test_data_read_ahead_is_what_ptb_gets_once(replicas: Replicas) -> None:
     a, b = replicas
     key = (42, 42)
     await a.update_conversation("onboarding", key, "SIZE")
     await a.update_chat_data(42, {"draft": {"step": "size"}})
-    await a.update_user_data(42, {"seen": 1})
 
-    engine = sessionmaker.kw["bind"]
-    async with engine.connect() as connection, connection.begin():
-        states = await b.read_for_update(
-            connection, [("onboarding", key), ("linking", key)], user_id=42, chat_id=42
-        )
+    # What a replica read under the chat's lock (storage/chat_lock.py), handed over.
+    states = b.adopt_conversations(
+        [("onboarding", key), ("linking", key)], {("onboarding", "[42,42]"): "SIZE"}
+    )
     assert states == {("onboarding", key): "SIZE"}
+    b.prefetch(user=(42, {"seen": 1}), chat=(42, {"draft": {"step": "size"}}))
     # A writes after the read: what the update runs with is what was read under the lock.
     await a.update_chat_data(42, {"draft": {"step": "province"}})
     chat_data: dict = {"stale": True}
@@ -86,12 +83,18 @@ async def test_what_is_read_with_the_chat_lock_is_what_ptb_gets(
     await b.refresh_chat_data(42, chat_data)
     assert chat_data == {"draft": {"step": "province"}}
 
-    async with engine.connect() as connection, connection.begin():
-        await b.read_for_update(connection, [], user_id=42, chat_id=42)
+    b.prefetch(user=(42, {"seen": 1}), chat=(42, None))
     b.discard_prefetched(user_id=42, chat_id=42)  # no handler ran
     await a.update_user_data(42, {"seen": 2})
     await b.refresh_user_data(42, user_data)
     assert user_data == {"seen": 2}
+
+    # B read "SIZE" for onboarding: B setting SIZE again is no change, ending it is one.
+    await a.update_conversation("onboarding", key, "PROVINCE")
+    await b.update_conversation("onboarding", key, "SIZE")
+    assert await a.read_conversations([("onboarding", key)]) == {("onboarding", key): "PROVINCE"}
+    await b.update_conversation("onboarding", key, None)
+    assert await a.read_conversations([("onboarding", key)]) == {}
 
 
 async def test_a_replica_writes_nothing_when_an_update_changed_nothing(
@@ -102,8 +105,7 @@ async def test_a_replica_writes_nothing_when_an_update_changed_nothing(
     engine = sessionmaker.kw["bind"]
     event.listen(engine.sync_engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
     for _ in range(3):  # three updates of a chat with no data, as PTB runs them
-        async with engine.connect() as connection, connection.begin():
-            await b.read_for_update(connection, [], user_id=7, chat_id=7)
+        b.prefetch(user=(7, None), chat=(7, None))  # no rows, as read under the lock
         chat_data: dict = {}
         user_data: dict = {}
         await b.refresh_chat_data(7, chat_data)

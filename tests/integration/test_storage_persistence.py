@@ -24,7 +24,7 @@ from telegram.request import BaseRequest, RequestData
 
 from storage.db import transaction
 from storage.models import Base
-from storage.persistence import DatabasePersistence
+from storage.persistence import DatabasePersistence, conversation_key
 from storage.repositories import chats
 from storage.repositories.erasure import erase_chat
 
@@ -243,6 +243,47 @@ async def test_concurrent_updates_are_written_in_one_transaction(
     assert await fresh.get_chat_data() == {1: {"c": 3}}
     assert await fresh.get_conversations("flow") == {(1, 1): "STEP"}
     assert await fresh.get_bot_data() == {"d": 4}
+
+
+async def test_one_updates_changes_are_written_together_and_only_when_changed(
+    sessionmaker: Sessions, engine: AsyncEngine
+) -> None:
+    """update_for_chat, the write-back of replicas after each update."""
+    begins: list[str] = []
+    event.listen(engine.sync_engine, "begin", lambda conn: begins.append("begin"))
+    persistence = DatabasePersistence(sessionmaker)
+    await persistence.update_for_chat(
+        chat=(1, {"draft": {"step": "size"}}),
+        user=(7, {"seen": 1}),
+        conversations=[("onboarding", (1, 7), "SIZE"), ("linking", (1, 7), None)],
+    )
+    assert begins == ["begin"]
+    fresh = DatabasePersistence(sessionmaker)
+    assert await fresh.get_chat_data() == {1: {"draft": {"step": "size"}}}
+    assert await fresh.get_user_data() == {7: {"seen": 1}}
+    assert await fresh.get_conversations("onboarding") == {(1, 7): "SIZE"}
+
+    # The same again: nothing to write, no transaction at all.
+    begins.clear()
+    await persistence.update_for_chat(
+        chat=(1, {"draft": {"step": "size"}}),
+        user=(7, {"seen": 1}),
+        conversations=[("onboarding", (1, 7), "SIZE")],
+    )
+    assert begins == []
+
+    # The conversation ends and the chat data empties: both rows go, in one transaction.
+    await persistence.update_for_chat(chat=(1, {}), conversations=[("onboarding", (1, 7), None)])
+    assert begins == ["begin"]
+    fresh = DatabasePersistence(sessionmaker)
+    assert await fresh.get_chat_data() == {}
+    assert await fresh.get_conversations("onboarding") == {}
+    assert await fresh.get_user_data() == {7: {"seen": 1}}
+
+
+def test_conversation_keys_are_the_json_of_the_key() -> None:
+    for key in [(1, 2), (-1001234567890, 2**40), (5,), (), (True, 1), ("a", 1), (1, None)]:
+        assert conversation_key(key) == json.dumps(list(key), separators=(",", ":"))
 
 
 async def test_drop_and_store_data_switches(sessionmaker: Sessions) -> None:
