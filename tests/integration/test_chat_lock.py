@@ -14,7 +14,12 @@ from storage.chat_lock import ChatLocks, ChatRow
 from storage.db import create_engine, make_sessionmaker, transaction
 from storage.models import Account, AccountLink, Chat
 from storage.persistence import DatabasePersistence
-from tests.fixtures.database import TEST_DATABASE_URL, _truncate, run_async
+from tests.fixtures.database import (
+    TEST_DATABASE_URL,
+    _truncate,
+    run_async,
+    terminate_other_connections,
+)
 
 pytestmark = [
     pytest.mark.postgres,
@@ -144,3 +149,20 @@ async def test_a_failed_or_cancelled_update_releases_the_lock(
     finally:
         await engine.dispose()
     assert held == 0
+
+
+async def test_locks_go_on_after_the_server_closed_their_connections(
+    pg_url: str, locks: ChatLocks
+) -> None:
+    """A PostgreSQL restart costs no update an error: the pool replaces closed connections."""
+
+    async def update(chat_id: int) -> None:
+        async with locks.hold(chat_id) as locked:
+            await locked.read(user_id=None, conversations=[])
+            await asyncio.sleep(0.05)  # both connections in use at once
+
+    await asyncio.gather(update(1), update(2))
+    assert await terminate_other_connections(pg_url) >= 2
+    await asyncio.sleep(0.2)  # the loop reads the server's goodbyes
+
+    await asyncio.gather(update(1), update(2))

@@ -6,28 +6,11 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
-from sqlalchemy.pool import NullPool
 
-from storage.db import create_engine, transaction
+from storage.db import transaction
 from storage.repositories import chats
-
-
-async def _terminate_others(db_url: str) -> int:
-    """What a server restart does to this database's connections: close them all."""
-    admin = create_engine(db_url, poolclass=NullPool)
-    try:
-        async with admin.connect() as connection:
-            result = await connection.execute(
-                text(
-                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
-                )
-            )
-            return int(result.scalar_one())
-    finally:
-        await admin.dispose()
+from tests.fixtures.database import terminate_other_connections
 
 
 async def test_connections_closed_by_the_server_are_replaced_without_an_error(
@@ -47,7 +30,7 @@ async def test_connections_closed_by_the_server_are_replaced_without_an_error(
     await asyncio.gather(*(touch(chat_id) for chat_id in range(1, 5)))
     assert engine.pool.checkedin() >= 2  # type: ignore[attr-defined]
 
-    assert await _terminate_others(db_url) >= 2
+    assert await terminate_other_connections(db_url) >= 2
     await asyncio.sleep(0.2)  # the loop reads the servers' goodbyes
 
     # Every pooled connection is dead; every transaction still succeeds.
