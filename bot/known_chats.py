@@ -9,7 +9,8 @@ language, `blocked`, linking, unlinking, the row's erasure) calls `forget`.
 Several replicas share one database and may change a row behind this process' back (a user
 picks a language on one replica, writes next to another), so in MULTI_REPLICA mode an entry
 lives for one update only: bot/replicas.py fills it with what it reads under the chat's lock
-and forgets it when the update ends. The TTL bounds how long a change made outside the bot (a script, an admin) goes unseen.
+and forgets it when the update ends. The TTL bounds how long a change made outside the bot (a
+script, an admin) goes unseen.
 """
 
 from __future__ import annotations
@@ -48,26 +49,22 @@ def known_chat(row: Any, *, client_language: str | None = None) -> KnownChat | N
 
 
 class KnownChats:
-    """A bounded, expiring chat_id -> KnownChat map; does nothing when disabled."""
+    """A bounded, expiring chat_id -> KnownChat map."""
 
-    def __init__(
-        self, *, enabled: bool = True, maxsize: int = MAX_CHATS, ttl: float = TTL_SECONDS
-    ) -> None:
-        self.enabled = enabled
+    def __init__(self, *, maxsize: int = MAX_CHATS, ttl: float = TTL_SECONDS) -> None:
         self._chats: TTLCache[int, KnownChat] = TTLCache(maxsize=maxsize, ttl=ttl)
         # chat_id -> its link, or None for "not linked"; a missing key means "not known".
         self._links: TTLCache[int, AccountLink | None] = TTLCache(maxsize=maxsize, ttl=ttl)
 
     def get(self, chat_id: int) -> KnownChat | None:
-        return self._chats.get(chat_id) if self.enabled else None
+        return self._chats.get(chat_id)
 
     def remember(self, chat_id: int, chat: KnownChat) -> None:
-        if self.enabled:
-            self._chats[chat_id] = chat
+        self._chats[chat_id] = chat
 
     def link(self, chat_id: int) -> tuple[bool, AccountLink | None]:
         """(known, link): the link as last read, when it is known (None: not linked)."""
-        if not self.enabled or chat_id not in self._links:
+        if chat_id not in self._links:
             return False, None
         try:
             return True, self._links[chat_id]
@@ -76,8 +73,7 @@ class KnownChats:
 
     def remember_link(self, chat_id: int, link: AccountLink | None) -> None:
         """Keep a link just read (detached from its session: handlers only read it)."""
-        if self.enabled:
-            self._links[chat_id] = link
+        self._links[chat_id] = link
 
     def forget(self, chat_id: int) -> None:
         """Call after changing the chat row's language or `blocked`, linking or unlinking the

@@ -38,7 +38,6 @@ from bot.settings import SettingsError
 from bot.update_processor import _chat_key
 from storage.chat_lock import ChatLocks, ChatState
 from storage.db import is_postgresql
-from storage.models import AccountLink
 from storage.persistence import DatabasePersistence, conversation_key
 
 
@@ -180,12 +179,4 @@ def _remember_chat(cache: KnownChats, chat_id: int, stored: ChatState) -> None:
     known = known_chat(stored.chat)
     if known is not None:  # a missing or blocked row is written again by the pre-handler
         cache.remember(chat_id, known)
-    link = None
-    if stored.link is not None:
-        link = AccountLink(
-            chat_id=chat_id,
-            account_number=stored.link.account_number,
-            pod=stored.link.pod,
-            linked_at=stored.link.linked_at,
-        )
-    cache.remember_link(chat_id, link)
+    cache.remember_link(chat_id, stored.link)

@@ -23,11 +23,13 @@ import logging
 from collections.abc import AsyncIterator, Collection
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC
 from typing import Any
 
 import asyncpg
 from sqlalchemy.engine import make_url
+
+from storage.models import AccountLink
 
 log = logging.getLogger(__name__)
 
@@ -68,13 +70,6 @@ class ChatRow:
 
 
 @dataclass(frozen=True, slots=True)
-class LinkRow:
-    account_number: str
-    pod: str
-    linked_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
 class ChatState:
     """What is stored for one chat and user, as read under the chat's lock.
 
@@ -85,7 +80,7 @@ class ChatState:
     chat_data: Any
     conversations: dict[tuple[str, str], Any]
     chat: ChatRow | None
-    link: LinkRow | None
+    link: AccountLink | None  # detached: handlers only read it
 
 
 class LockedChat:
@@ -112,7 +107,12 @@ class LockedChat:
         if row["chat_id"] is not None:
             chat = ChatRow(row["user_id"], row["client_language"], row["language"], row["blocked"])
         if row["account_number"] is not None:
-            link = LinkRow(row["account_number"], row["pod"], row["linked_at"].astimezone(UTC))
+            link = AccountLink(
+                chat_id=self.chat_id,
+                account_number=row["account_number"],
+                pod=row["pod"],
+                linked_at=row["linked_at"].astimezone(UTC),
+            )
         return ChatState(_json(row["user_data"]), _json(row["chat_data"]), states, chat, link)
 
 

@@ -16,8 +16,6 @@ from storage.models import Account, AccountLink, Chat
 from storage.persistence import DatabasePersistence
 from tests.fixtures.database import (
     TEST_DATABASE_URL,
-    _truncate,
-    run_async,
     terminate_other_connections,
 )
 
@@ -27,13 +25,6 @@ pytestmark = [
 ]
 
 LINKED_AT = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
-
-
-@pytest.fixture
-def pg_url(request: pytest.FixtureRequest) -> str:
-    url: str = request.getfixturevalue("_pg_migrated")
-    run_async(_truncate(url))
-    return url
 
 
 @pytest.fixture

@@ -31,7 +31,7 @@ from playground.server import RunningServer
 from simulator.customers import Customer
 from storage.db import create_engine, make_sessionmaker, transaction
 from storage.repositories import chats, subscriptions
-from tests.fixtures.database import TEST_DATABASE_URL, _truncate, run_async
+from tests.fixtures.database import TEST_DATABASE_URL
 from tests.fixtures.simulator import fresh_customer
 from tests.integration.bot_process import (
     SECRET_HEADER,
@@ -77,13 +77,6 @@ class RoundRobin:
 
     def replicas_of(self, chat_id: int) -> list[int]:
         return [index for chat, index in self.served if chat == chat_id]
-
-
-@pytest.fixture
-def pg_url(request: pytest.FixtureRequest) -> str:
-    url: str = request.getfixturevalue("_pg_migrated")
-    run_async(_truncate(url))
-    return url
 
 
 @pytest.fixture
