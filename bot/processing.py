@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Awaitable
 from typing import Any
 
+from prometheus_client import Counter, Histogram
 from telegram.ext import Application
 
 from bot.metrics import UPDATE_SECONDS, UPDATES, update_type
@@ -40,11 +42,11 @@ class BotUpdateProcessor(PerChatUpdateProcessor):
             await self.shared.shutdown()
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
-        kind = update_type(update)
-        UPDATES.labels(kind).inc()
-        await super().do_process_update(update, self._timed(update, kind, coroutine))
+        counted, timed = _metrics(update_type(update))
+        counted.inc()
+        await super().do_process_update(update, self._timed(update, timed, coroutine))
 
-    async def _timed(self, update: object, kind: str, coroutine: Awaitable[Any]) -> None:
+    async def _timed(self, update: object, timed: Histogram, coroutine: Awaitable[Any]) -> None:
         started = time.perf_counter()
         try:
             if self.shared is None:
@@ -57,7 +59,12 @@ class BotUpdateProcessor(PerChatUpdateProcessor):
             else:
                 await self.shared.process(update, coroutine)
         finally:
-            UPDATE_SECONDS.labels(kind).observe(time.perf_counter() - started)
+            timed.observe(time.perf_counter() - started)
+
+
+@functools.cache  # a few update types; prometheus_client's labels() takes a lock every time
+def _metrics(kind: str) -> tuple[Counter, Histogram]:
+    return UPDATES.labels(kind), UPDATE_SECONDS.labels(kind)
 
 
 def update_processor(settings: Settings) -> BotUpdateProcessor:

@@ -19,9 +19,9 @@ import json
 from typing import Any
 
 import aiohttp
-from telegram import Bot
-from telegram._utils.defaultvalue import DefaultValue
-from telegram._utils.types import ODVInput
+from telegram import Bot, InlineKeyboardMarkup
+from telegram._utils.defaultvalue import DEFAULT_NONE, DefaultValue
+from telegram._utils.types import ODVInput, ReplyMarkup
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
@@ -167,11 +167,53 @@ def _multipart(request_data: RequestData) -> aiohttp.FormData:
 async def send_unparsed(bot: Bot, method: str, **params: Any) -> Any:
     """Call `method` ("sendPhoto", ...) and return Telegram's raw answer, not a PTB object.
 
-    For sends whose answer nobody reads (the alerts): PTB turns each sent message into a
-    `Message`, about a fifth of an alert's CPU (benchmarks/alerts.py). The rate limiter, the
-    errors (`RetryAfter`, `Forbidden`, ...) and the timeouts are PTB's as for any call; its
-    `Defaults` are not applied, so pass `parse_mode` yourself. The name is sent lowercased:
-    the Bot API's method names are case-insensitive, and `do_api_request` warns about the
-    names PTB has a method for.
+    For sends whose answer nobody reads (the alerts, most replies): PTB turns each sent
+    message into a `Message`, about a fifth of an alert's CPU (benchmarks/alerts.py) and a
+    tenth of a text update's (benchmarks/throughput.py). The rate limiter, the errors
+    (`RetryAfter`, `Forbidden`, ...) and the timeouts are PTB's as for any call. `Defaults`
+    apply only to parameters given as PTB's placeholder, `DEFAULT_NONE` (as `send_text`
+    does); pass anything else yourself. The name is sent lowercased: the Bot API's method
+    names are case-insensitive, and `do_api_request` warns about the names PTB has a method
+    for.
     """
     return await bot.do_api_request(method.lower(), api_kwargs=params)
+
+
+# What `Bot.send_message` and `Bot.edit_message_text` take from `Defaults`, passed the same way,
+# so an unparsed text is sent exactly as PTB would send it.
+_TEXT_DEFAULTS: dict[str, Any] = {"parse_mode": DEFAULT_NONE, "link_preview_options": DEFAULT_NONE}
+_SEND_DEFAULTS: dict[str, Any] = {
+    **_TEXT_DEFAULTS,
+    "disable_notification": DEFAULT_NONE,
+    "protect_content": DEFAULT_NONE,
+}
+
+
+async def send_text(
+    bot: Bot, chat_id: int, text: str, *, reply_markup: ReplyMarkup | None = None
+) -> int:
+    """`bot.send_message`, for a reply whose `Message` nobody reads: the new message's id."""
+    sent = await send_unparsed(
+        bot, "sendMessage", chat_id=chat_id, text=text, reply_markup=reply_markup, **_SEND_DEFAULTS
+    )
+    return int(sent["message_id"])
+
+
+async def edit_text(
+    bot: Bot,
+    chat_id: int,
+    message_id: int,
+    text: str,
+    *,
+    reply_markup: InlineKeyboardMarkup | None = None,
+) -> None:
+    """`bot.edit_message_text` of a message in a chat, Telegram's answer left unparsed."""
+    await send_unparsed(
+        bot,
+        "editMessageText",
+        chat_id=chat_id,
+        message_id=message_id,
+        text=text,
+        reply_markup=reply_markup,
+        **_TEXT_DEFAULTS,
+    )

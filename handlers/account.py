@@ -17,6 +17,7 @@ from bot.digiwatt.errors import DigiwattError, NotFound
 from bot.i18n import N_, translator
 from bot.known_chats import known_chats
 from bot.settings import Settings
+from bot.telegram_request import send_text
 from handlers.common import current_link, db, linked_only, not_linked_text, private_only, reply
 from storage.models import AccountLink
 from storage.repositories import chats, erasure, links
@@ -219,7 +220,7 @@ async def _tell_unlinked(context: BotContext, chats_languages: dict[int, str | N
             "chat, so this chat is no longer linked. Send /start to link again."
         )
         try:
-            await context.bot.send_message(other, text)
+            await send_text(context.bot, other, text)
         except TelegramError as error:  # blocked the bot, or gone: nothing else to do
             log.info("chat %s: could not tell about the erasure (%s)", other, error)
 

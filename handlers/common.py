@@ -10,7 +10,7 @@ import functools
 import logging
 from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardMarkup, Message, Update
@@ -20,6 +20,7 @@ from telegram.error import BadRequest
 from bot.context import BotContext
 from bot.i18n import negotiate
 from bot.known_chats import known_chat, known_chats
+from bot.telegram_request import edit_text, send_text
 from storage.db import transaction
 from storage.models import AccountLink
 from storage.repositories import chats, links
@@ -88,31 +89,39 @@ async def reply(
     context: BotContext,
     text: str,
     *,
-    reply_markup: InlineKeyboardMarkup | Any | None = None,
+    reply_markup: InlineKeyboardMarkup | None = None,
     edit: bool = False,
-    **kwargs: Any,
-) -> Message | None:
+) -> int | None:
     """Answer where the user is: edit the pressed message when `edit`, else send a new one.
 
-    A callback query is always answered, so the button stops spinning.
+    A callback query is always answered, so the button stops spinning. Returns the id of the
+    message that shows the answer, or None when an edit changed nothing. Telegram's answer is
+    not parsed into a `Message` (bot/telegram_request.py says what that saves).
     """
     query = update.callback_query
     if query is not None:
         await query.answer()
+        message = query.message
         # A button under a photo (a chart, an alert) has no text to replace: answer below it.
-        photo = isinstance(query.message, Message) and query.message.text is None
-        if edit and query.message is not None and not photo:
+        photo = isinstance(message, Message) and message.text is None
+        if edit and message is not None and not photo:
             try:
-                result = await query.edit_message_text(text, reply_markup=reply_markup, **kwargs)
+                await edit_text(
+                    context.bot,
+                    message.chat.id,
+                    message.message_id,
+                    text,
+                    reply_markup=reply_markup,
+                )
             except BadRequest as error:
                 # Pressing the same button twice changes nothing: not an error for the user.
                 if "not modified" in error.message.lower():
                     return None
                 raise
-            return result if isinstance(result, Message) else None
+            return message.message_id
     chat = update.effective_chat
     assert chat is not None
-    return await context.bot.send_message(chat.id, text, reply_markup=reply_markup, **kwargs)
+    return await send_text(context.bot, chat.id, text, reply_markup=reply_markup)
 
 
 def private_only(handler: Handler[R]) -> Handler[R | None]:
@@ -130,7 +139,7 @@ def private_only(handler: Handler[R]) -> Handler[R | None]:
         if update.callback_query is not None:
             await update.callback_query.answer(text, show_alert=True)
         elif update.effective_chat is not None:
-            await context.bot.send_message(update.effective_chat.id, text)
+            await send_text(context.bot, update.effective_chat.id, text)
         return None
 
     return wrapper

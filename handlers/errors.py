@@ -9,6 +9,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Time
 
 from bot.context import BotContext
 from bot.digiwatt.errors import DigiwattError
+from bot.telegram_request import send_text
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +43,6 @@ async def on_error(update: object, context: BotContext) -> None:
                 return
             except BadRequest:  # answered already, before the failure: say it in the chat
                 pass
-        await context.bot.send_message(update.effective_chat.id, text)
+        await send_text(context.bot, update.effective_chat.id, text)
     except Exception:  # the apology itself must never raise again
         log.warning("chat %s: could not deliver the apology", chat_id, exc_info=True)

@@ -29,6 +29,7 @@ from bot.digiwatt.models import ACCOUNT_NUMBER_PATTERN, POD_PATTERN, normalize_p
 from bot.known_chats import known_chats
 from bot.links import ExpiredToken, LinkClaim, LinkTokenError, verify_token
 from bot.settings import Settings
+from bot.telegram_request import send_text
 from handlers.common import MAX_INPUT_CHARS, current_link, db, private_only, reply
 from handlers.onboarding import begin_onboarding
 from storage.repositories import links, profiles, tokens
@@ -89,7 +90,7 @@ def _state(*expected: BaseHandler, again: Callable[[BotContext], Question]) -> l
         assert update.callback_query is not None and update.effective_chat is not None
         await update.callback_query.answer(context._("This button is no longer active."))
         text, keyboard = again(context)  # the question again, below the press
-        await context.bot.send_message(update.effective_chat.id, text, reply_markup=keyboard)
+        await send_text(context.bot, update.effective_chat.id, text, reply_markup=keyboard)
 
     return [*expected, CallbackQueryHandler(stale_button, pattern="^lnk:(?!cancel$)")]
 

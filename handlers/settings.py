@@ -29,6 +29,7 @@ from bot.context import BotContext
 from bot.i18n import LANGUAGES
 from bot.known_chats import known_chats
 from bot.settings import Settings
+from bot.telegram_request import edit_text, send_text
 from handlers.common import MAX_INPUT_CHARS, db, is_private, private_only, reply
 from storage.models import DEFAULT_DAILY_TIME, DEFAULT_TIME_ZONE
 from storage.repositories import chats, subscriptions
@@ -353,12 +354,13 @@ async def on_button(update: Update, context: BotContext) -> None:
     else:  # forged, or from a version of the panel that had other buttons
         await query.answer(context._("This button is no longer active."))
         text, keyboard = await _render(context, chat_id, "main")
-        if isinstance(query.message, Message) and query.message.text is None:
+        message = query.message
+        if message is None or (isinstance(message, Message) and message.text is None):
             # Pressed under a photo (a chart, an alert): it has no text to turn into the panel.
-            await context.bot.send_message(chat_id, text, reply_markup=keyboard)
+            await send_text(context.bot, chat_id, text, reply_markup=keyboard)
             return
         try:
-            await query.edit_message_text(text, reply_markup=keyboard)
+            await edit_text(context.bot, chat_id, message.message_id, text, reply_markup=keyboard)
         except BadRequest as error:
             if "not modified" not in error.message.lower():
                 raise
@@ -403,7 +405,7 @@ async def _save_subscription(context: BotContext, chat_id: int, **changes: objec
 @private_only
 async def ask_typed_time(update: Update, context: BotContext) -> str:
     """ "Type another time": the panel asks for HH:MM and the next text is the answer."""
-    message = await reply(
+    message_id = await reply(
         update,
         context,
         context._(
@@ -415,8 +417,8 @@ async def ask_typed_time(update: Update, context: BotContext) -> str:
         ),
         edit=True,
     )
-    if message is not None:
-        context.chat_data[_MESSAGE_ID] = message.message_id
+    if message_id is not None:
+        context.chat_data[_MESSAGE_ID] = message_id
     return TYPING_TIME
 
 
@@ -487,13 +489,12 @@ async def _refresh_panel(update: Update, context: BotContext) -> None:
     text, keyboard = await _render(context, chat_id, "main")
     if message_id is not None:
         try:
-            await context.bot.edit_message_text(
-                text, chat_id=chat_id, message_id=message_id, reply_markup=keyboard
-            )
+            await edit_text(context.bot, chat_id, message_id, text, reply_markup=keyboard)
             return
         except BadRequest as error:  # deleted, too old, or already showing this
             if "not modified" in error.message.lower():
                 return
             log.info("chat %s: settings panel not editable (%s)", chat_id, error.message)
-    message = await context.bot.send_message(chat_id, text, reply_markup=keyboard)
-    context.chat_data[_MESSAGE_ID] = message.message_id
+    context.chat_data[_MESSAGE_ID] = await send_text(
+        context.bot, chat_id, text, reply_markup=keyboard
+    )

@@ -107,12 +107,23 @@ async def transaction(
 ) -> AsyncIterator[AsyncSession]:
     """One session and one transaction: commit at the end, roll back on any error.
 
-    `read_only=True` lets SQLite readers run beside a writer, each statement on its own snapshot
-    (no BEGIN: keep reads that must agree in one statement); on PostgreSQL it changes nothing.
+    `read_only=True`: no BEGIN, each statement on its own snapshot, on both engines (keep reads
+    that must agree in one statement). SQLite readers then run beside a writer; on PostgreSQL
+    a one-statement read is one round trip instead of three (BEGIN, the read, COMMIT), which
+    was a third of a /settings update's CPU (benchmarks/throughput.py).
     Keep network calls outside: on SQLite a writing transaction holds the database's write lock.
     """
     async with sessionmaker() as session, session.begin():
         if read_only:
             # Must come first: the options apply to the connection before BEGIN is sent.
-            await session.connection(execution_options={_READ_ONLY: True})
+            await session.connection(execution_options=_read_only_options(session))
         yield session
+
+
+def _read_only_options(session: AsyncSession) -> dict[str, Any]:
+    assert session.bind is not None
+    if session.bind.dialect.name == "postgresql":
+        # asyncpg then sends no BEGIN or COMMIT; the pool puts the level back at check-in,
+        # without a round trip (SQLAlchemy's asyncpg adapter keeps it on the client).
+        return {_READ_ONLY: True, "isolation_level": "AUTOCOMMIT"}
+    return {_READ_ONLY: True}

@@ -70,7 +70,7 @@ from bot.telegram_request import send_unparsed
 from storage.db import transaction
 from storage.models import AccountLink, AlertSubscription, Chat
 from storage.repositories import deliveries, profiles, subscriptions
-from storage.schedule import MAX_WINDOW, MINUTE, floor_minute, in_quiet_hours, zone
+from storage.schedule import MAX_WINDOW, MINUTE, floor_minute, in_quiet_hours, prepare, zone
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -212,6 +212,7 @@ def schedule_alerts(application: AnyApplication) -> Job[Any]:
     alerts_state(application)
     now = datetime.now(UTC)
     first = floor_minute(now) + MINUTE
+    prepare(floor_minute(now))
     return job_queue.run_repeating(
         alerts_job,
         interval=60,

@@ -21,6 +21,7 @@ from telegram.error import BadRequest, TelegramError
 from bot.charts import ChartError
 from bot.context import BotContext
 from bot.digiwatt.errors import AuthError, NotFound, RateLimited, Unavailable
+from bot.telegram_request import send_text
 from handlers.common import db
 from handlers.insights import keyboards
 from handlers.insights.answers import Answer, Source, answer
@@ -91,7 +92,7 @@ async def present(
             "Digiwatt no longer knows the account linked to this chat. "
             "Send /unlink, then link the chat again."
         )
-        await context.bot.send_message(chat.id, text)
+        await send_text(context.bot, chat.id, text)
         return
 
     caption = html.escape("\n".join(result.lines), quote=False)
@@ -130,7 +131,7 @@ async def _send(
     keyboard: InlineKeyboardMarkup,
 ) -> None:
     if image is None:
-        await context.bot.send_message(chat_id, caption, reply_markup=keyboard)
+        await send_text(context.bot, chat_id, caption, reply_markup=keyboard)
     else:
         await context.bot.send_photo(chat_id, image, caption=caption, reply_markup=keyboard)
 
@@ -164,7 +165,7 @@ async def _failed(
         "Digiwatt is not answering right now, so I cannot show this yet. "
         "Please try again in a minute."
     )
-    await context.bot.send_message(chat_id, text, reply_markup=keyboards.retry(ask, context.lang))
+    await send_text(context.bot, chat_id, text, reply_markup=keyboards.retry(ask, context.lang))
     if previous_failure is not None:
         await _delete(previous_failure)
 
@@ -181,7 +182,8 @@ async def _nudge(context: BotContext, chat_id: int, account: str) -> None:
         return
     if chat_data is not None:
         chat_data[NUDGED_AT] = now
-    await context.bot.send_message(
+    await send_text(
+        context.bot,
         chat_id,
         context._(
             "Tip: tell me about your home with /profile, so the comparisons and advice fit it."

@@ -6,6 +6,7 @@ from telegram import Update
 
 from bot.context import BotContext
 from bot.intents import IntentKind, match
+from bot.telegram_request import send_text
 from handlers.common import linked_only
 from handlers.insights import keyboards
 from handlers.insights.asks import MENU_DATA, Ask, decode
@@ -36,7 +37,7 @@ async def show_menu(update: Update, context: BotContext, intro: str | None = Non
     )
     if intro:
         text = f"{intro}\n{text}"
-    await context.bot.send_message(chat.id, text, reply_markup=keyboards.menu(context.lang))
+    await send_text(context.bot, chat.id, text, reply_markup=keyboards.menu(context.lang))
 
 
 @linked_only

@@ -207,7 +207,7 @@ async def _pressed_later(
     drop(context)
     assert update.callback_query is not None
     text = texts.cancelled(context._, had_profile=await has_profile(context, update))
-    await edit(update.callback_query, text, None)
+    await edit(context, update.callback_query, text, None)
     return END
 
 
@@ -224,7 +224,7 @@ async def _pressed_confirm(
     if link is None:
         await ack(update)
         drop(context)
-        await edit(query, not_linked_text(context), None)
+        await edit(context, query, not_linked_text(context), None)
         return END
     try:
         request = draft.answers.request()
@@ -241,7 +241,7 @@ async def _pressed_confirm(
         return await _refused(update, context, draft, error)
     except NotFound:
         drop(context)
-        await edit(query, texts.account_gone(_), None)
+        await edit(context, query, texts.account_gone(_), None)
         return END
     except RateLimited as error:
         await present(
@@ -259,7 +259,7 @@ async def _pressed_confirm(
     async with db(context) as session:
         await profiles.save(session, link.account_number, request)
     drop(context)
-    await edit(query, texts.thanks(_), None)
+    await edit(context, query, texts.thanks(_), None)
     return END
 
 

@@ -12,12 +12,13 @@ import logging
 from datetime import datetime
 
 import pydantic
-from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
+from telegram import CallbackQuery, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import ConversationHandler
 
 from bot.context import BotContext
 from bot.digiwatt.models import OnboardingRequest
+from bot.telegram_request import edit_text, send_text
 from handlers.common import current_link, db
 from handlers.onboarding import keyboards, texts
 from handlers.onboarding.draft import Answers, Draft
@@ -61,9 +62,18 @@ def is_current(query: CallbackQuery, draft: Draft) -> bool:
     return query.message is not None and query.message.message_id == draft.message_id
 
 
-async def edit(query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None) -> None:
+async def edit(
+    context: BotContext, query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None
+) -> None:
+    """Replace the pressed message's text and buttons."""
+    message = query.message
     try:
-        await query.edit_message_text(text, reply_markup=markup)
+        if message is None:  # a message sent inline: only PTB's shortcut knows how to reach it
+            await query.edit_message_text(text, reply_markup=markup)
+        else:
+            await edit_text(
+                context.bot, message.chat.id, message.message_id, text, reply_markup=markup
+            )
     except BadRequest as error:
         if "not modified" not in error.message.lower():  # the same button twice: nothing to do
             raise
@@ -90,16 +100,15 @@ async def show(
     """Edit the pressed (live) message, or send a new live one and strip the previous one."""
     query = update.callback_query
     if not new and query is not None and is_current(query, draft):
-        await edit(query, text, markup)
+        await edit(context, query, text, markup)
         store(context, draft)
         return
     assert update.effective_chat is not None
     chat_id = update.effective_chat.id
     previous = draft.message_id
-    message: Message = await context.bot.send_message(chat_id, text, reply_markup=markup)
-    draft.message_id = message.message_id
+    draft.message_id = await send_text(context.bot, chat_id, text, reply_markup=markup)
     store(context, draft)
-    if previous is not None and previous != message.message_id:
+    if previous is not None and previous != draft.message_id:
         await strip(context, chat_id, previous)
 
 
@@ -123,7 +132,7 @@ async def present(
 async def say(update: Update, context: BotContext, text: str) -> None:
     """A plain message (guidance); the live message stays the live one."""
     assert update.effective_chat is not None
-    await context.bot.send_message(update.effective_chat.id, text)
+    await send_text(context.bot, update.effective_chat.id, text)
 
 
 async def begin_onboarding(update: Update, context: BotContext) -> None:

@@ -34,10 +34,11 @@ async def bot_api(request: Request) -> Response:
     if bot is None:
         return _error(UNAUTHORIZED)
     name = request.path_params["method"]
+    # Recorded under its documented name, however the bot spelled it ("sendmessage").
+    name, handler = METHODS.get(name.lower(), (name, None))
     params: Params | None = None
     try:
         params = await Params.from_request(request)
-        handler = METHODS.get(name.lower())
         if handler is None:
             _LOG.warning("the playground does not implement Bot API method %s", name)
             raise NOT_FOUND

@@ -23,14 +23,15 @@ class Context:
 
 
 Method = Callable[[Context, Params], Awaitable[Any]]
-METHODS: dict[str, Method] = {}
+# Lowercased name -> (the name as the Bot API documents it, the method).
+METHODS: dict[str, tuple[str, Method]] = {}
 
 
 def method(name: str) -> Callable[[Method], Method]:
     """Register a method under its Bot API name (matched case-insensitively, as Telegram does)."""
 
     def register(func: Method) -> Method:
-        METHODS[name.lower()] = func
+        METHODS[name.lower()] = (name, func)
         return func
 
     return register

@@ -32,9 +32,9 @@ from telegram.error import (
     RetryAfter,
     TimedOut,
 )
-from telegram.ext import ApplicationBuilder, ContextTypes, MessageHandler, filters
+from telegram.ext import ApplicationBuilder, ContextTypes, Defaults, ExtBot, MessageHandler, filters
 
-from bot.telegram_request import AiohttpRequest
+from bot.telegram_request import AiohttpRequest, edit_text, send_text
 from playground.client import PlaygroundClient
 from playground.server import RunningServer
 from tests.fixtures.botapi import BOT_TOKEN, BOT_USERNAME, application_builder, running, tiny_png
@@ -215,6 +215,43 @@ async def test_photo_is_uploaded_as_multipart_then_resent_by_file_id(
     assert await playground.file_bytes(shown_first.photo_url) == RED
     assert await playground.file_bytes(shown_again.photo_url) == RED
     assert again.photo[-1].file_unique_id == first.photo[-1].file_unique_id
+
+
+async def test_unparsed_text_is_sent_and_edited_as_ptb_would_with_its_defaults(
+    botapi_url: str, playground: PlaygroundClient
+) -> None:
+    # Replies skip PTB's parsing of Telegram's answer; what the user sees must not change:
+    # the Defaults' HTML still applies, the keyboard arrives, the id is the shown message's.
+    user = await playground.create_user("Anna")
+    stranger = await playground.create_user("Elena")
+    await playground.start(user.id)
+    defaults = Defaults(parse_mode=ParseMode.HTML)
+    async with ExtBot(
+        BOT_TOKEN, base_url=f"{botapi_url}/bot", request=AiohttpRequest(), defaults=defaults
+    ) as bot:
+        message_id = await send_text(bot, user.id, "<b>Consumo</b> & più", reply_markup=KEYBOARD)
+        shown = await playground.next_message(user.id)
+        await edit_text(bot, user.id, message_id, "<i>Aggiornato</i>")
+        edited = await playground.next_message(user.id)
+        with pytest.raises(Forbidden, match="bot can't initiate conversation with a user"):
+            await send_text(bot, stranger.id, "hi")
+        with pytest.raises(BadRequest, match="not modified"):
+            await edit_text(bot, user.id, message_id, "<i>Aggiornato</i>")
+    assert (shown.message_id, shown.html) == (message_id, "<b>Consumo</b> &amp; più")
+    assert [[b.text for b in row] for row in shown.buttons] == [["Day"], ["Week", "Stop"]]
+    assert (edited.message_id, edited.html, edited.buttons) == (
+        message_id,
+        "<i>Aggiornato</i>",
+        [],
+    )
+    sent = (await playground.calls("sendMessage"))[0]
+    assert sent.method == "sendMessage"  # recorded under the documented name
+    assert sent.params["parse_mode"] == "HTML"
+    assert sent.params["reply_markup"] == KEYBOARD_JSON
+    # A bot without Defaults sends no parse_mode, as PTB's send_message would: tags stay text.
+    async with playground_bot(botapi_url) as plain:
+        await send_text(plain, user.id, "<b>raw</b>")
+    assert (await playground.next_message(user.id)).text == "<b>raw</b>"
 
 
 async def test_document_keeps_its_file_name(botapi_url: str, playground: PlaygroundClient) -> None:

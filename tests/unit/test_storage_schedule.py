@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from storage import schedule
 from storage.schedule import (
     MINUTE,
     LocalRange,
@@ -16,6 +17,7 @@ from storage.schedule import (
     due_ranges,
     in_quiet_hours,
     local_ranges,
+    prepare,
 )
 
 
@@ -109,6 +111,24 @@ def test_zones_are_grouped_by_what_is_due() -> None:
     assert by_zone["America/New_York"] == (LocalRange(date(2025, 6, 2), "02:00", "02:00"),)
     # Far fewer groups than zones: the query has one clause per group.
     assert len(groups) < 60 < len(by_zone)
+
+
+def test_a_day_prepared_at_start_up_gives_the_same_answers_across_a_clock_change() -> None:
+    # prepare() probes every zone once at start-up; the minutes after it must still see
+    # Europe's clocks go forward at 01:00 UTC (Rome's missing hour sent then) and Tokyo's not.
+    start = utc(2025, 3, 29, 23, 30)
+    minutes = [start + MINUTE * n for n in range(1, 24 * 60, 7)] + [utc(2025, 3, 30, 1, 0)]
+    fresh = []
+    for moment in minutes:
+        schedule._STABLE.clear()  # each answer worked out from nothing
+        fresh.append(due_ranges(moment - MINUTE, moment))
+    schedule._STABLE.clear()
+    prepare(start)
+    assert set(schedule._STABLE) == schedule.available_zones()  # all probed now, not later
+    assert [due_ranges(moment - MINUTE, moment) for moment in minutes] == fresh
+    by_zone = {n: r for r, names in fresh[-1].items() for n in names}
+    assert by_zone["Europe/Rome"] == (LocalRange(date(2025, 3, 30), "02:00", "03:00"),)
+    assert by_zone["Asia/Tokyo"] == (LocalRange(date(2025, 3, 30), "10:00", "10:00"),)
 
 
 def test_time_and_zone_validation() -> None:
