@@ -212,7 +212,8 @@ def schedule_alerts(application: AnyApplication) -> Job[Any]:
     alerts_state(application)
     now = datetime.now(UTC)
     first = floor_minute(now) + MINUTE
-    prepare(floor_minute(now))
+    # The first run looks back up to MAX_WINDOW (catch_up): probe the zones from there.
+    prepare(first - MAX_WINDOW)
     return job_queue.run_repeating(
         alerts_job,
         interval=60,
