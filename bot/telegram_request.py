@@ -169,12 +169,12 @@ async def send_unparsed(bot: Bot, method: str, **params: Any) -> Any:
 
     For sends whose answer nobody reads (the alerts, most replies): PTB turns each sent
     message into a `Message`, about a fifth of an alert's CPU (benchmarks/alerts.py) and a
-    tenth of a text update's (benchmarks/throughput.py). The rate limiter, the errors
-    (`RetryAfter`, `Forbidden`, ...) and the timeouts are PTB's as for any call. `Defaults`
-    apply only to parameters given as PTB's placeholder, `DEFAULT_NONE` (as `send_text`
-    does); pass anything else yourself. The name is sent lowercased: the Bot API's method
-    names are case-insensitive, and `do_api_request` warns about the names PTB has a method
-    for.
+    tenth of a text update's busy time under py-spy (benchmarks/throughput.py). The rate
+    limiter, the errors (`RetryAfter`, `Forbidden`, ...) and the timeouts are PTB's as for any
+    call. `Defaults` apply only to parameters given as PTB's placeholder, `DEFAULT_NONE` (as
+    `send_text` does); pass anything else yourself. The name is sent lowercased: the Bot API's
+    method names are case-insensitive, and `do_api_request` warns about the names PTB has a
+    method for.
     """
     return await bot.do_api_request(method.lower(), api_kwargs=params)
 

@@ -109,8 +109,7 @@ async def transaction(
 
     `read_only=True`: no BEGIN, each statement on its own snapshot, on both engines (keep reads
     that must agree in one statement). SQLite readers then run beside a writer; on PostgreSQL
-    a one-statement read is one round trip instead of three (BEGIN, the read, COMMIT), which
-    was a third of a /settings update's CPU (benchmarks/throughput.py).
+    a one-statement read is one round trip instead of three (BEGIN, the read, COMMIT).
     Keep network calls outside: on SQLite a writing transaction holds the database's write lock.
     """
     async with sessionmaker() as session, session.begin():
