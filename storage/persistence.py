@@ -49,6 +49,12 @@ def conversation_key(key: ConversationKey) -> str:
     return json.dumps(list(key), separators=(",", ":"))
 
 
+def _stored(data: Data) -> Any:
+    """What user or chat data is written as. Empty data is no row: PTB hands back {} for a
+    missing one anyway, and it writes an empty dict for a chat whose data an erasure dropped."""
+    return encode(data) if data else _DELETE
+
+
 def _key_id(key: ConversationKey, index: int) -> int | None:
     if len(key) > index and isinstance(key[index], int) and not isinstance(key[index], bool):
         return int(key[index])
@@ -73,8 +79,8 @@ class DatabasePersistence(BasePersistence[Data, Data, Data]):
         self._lock = asyncio.Lock()
         # Several bot processes share the database (MULTI_REPLICA): re-read before each update.
         self.shared = False
-        # Rows read ahead for the update about to run, handed to PTB's
-        # refresh_* instead of reading them again (prefetch): slot -> stored JSON, None for no row.
+        # Rows read ahead for the update about to run (prefetch), handed to PTB's refresh_*
+        # instead of reading them again: slot -> stored JSON, None for no row.
         self._prefetched: dict[Slot, Any] = {}
 
     # --- loading (once, at Application.initialize) ----------------------------------------------
@@ -133,13 +139,11 @@ class DatabasePersistence(BasePersistence[Data, Data, Data]):
 
     # --- writing ------------------------------------------------------------------------------
 
-    # Empty data is stored as no row: PTB hands back {} for a missing one anyway, and it writes
-    # an empty dict for a chat whose data an erasure has just dropped.
     async def update_user_data(self, user_id: int, data: Data) -> None:
-        await self._submit(("user", user_id), encode(data) if data else _DELETE)
+        await self._submit(("user", user_id), _stored(data))
 
     async def update_chat_data(self, chat_id: int, data: Data) -> None:
-        await self._submit(("chat", chat_id), encode(data) if data else _DELETE)
+        await self._submit(("chat", chat_id), _stored(data))
 
     async def update_bot_data(self, data: Data) -> None:
         await self._submit(("global", _BOT_DATA), encode(data))
@@ -171,9 +175,9 @@ class DatabasePersistence(BasePersistence[Data, Data, Data]):
         batch: what update_* would each cost, several times per update on replicas)."""
         waiting = False
         if chat is not None:
-            waiting |= self._stage(("chat", chat[0]), encode(chat[1]) if chat[1] else _DELETE)
+            waiting |= self._stage(("chat", chat[0]), _stored(chat[1]))
         if user is not None:
-            waiting |= self._stage(("user", user[0]), encode(user[1]) if user[1] else _DELETE)
+            waiting |= self._stage(("user", user[0]), _stored(user[1]))
         for name, key, state in conversations:
             slot = ("conversation", (name, conversation_key(key)))
             waiting |= self._stage(slot, _DELETE if state is None else encode(state))

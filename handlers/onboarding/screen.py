@@ -67,13 +67,9 @@ async def edit(
 ) -> None:
     """Replace the pressed message's text and buttons."""
     message = query.message
+    assert message is not None  # the bot has no inline mode: a pressed button has its message
     try:
-        if message is None:  # a message sent inline: only PTB's shortcut knows how to reach it
-            await query.edit_message_text(text, reply_markup=markup)
-        else:
-            await edit_text(
-                context.bot, message.chat.id, message.message_id, text, reply_markup=markup
-            )
+        await edit_text(context.bot, message.chat.id, message.message_id, text, reply_markup=markup)
     except BadRequest as error:
         if "not modified" not in error.message.lower():  # the same button twice: nothing to do
             raise
