@@ -51,6 +51,11 @@ class BotContext(CallbackContext[ExtBot[None], dict, dict, Resources]):
         self._lang: str | None = None
 
     @property
+    def chat_id(self) -> int | None:
+        """The chat of the update this context serves (None for a job or a chat-less update)."""
+        return self._chat_id
+
+    @property
     def resources(self) -> Resources:
         return self.bot_data
 

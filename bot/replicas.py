@@ -10,8 +10,9 @@ that has a chat, `SharedState.process`:
 2. reads, on the lock's connection and in one statement, the chat's conversation states,
    put into every persistent ConversationHandler (the small hack: PTB has no public way to do
    it; see `_set_state`), the user's and chat's data, which PTB then takes through
-   DatabasePersistence.refresh_*, and the chat row with its link, put in the process' chat
-   cache (bot/known_chats.py) for this update only: it is forgotten when the update ends;
+   DatabasePersistence.refresh_*, and the chat row with its link and alert subscription, put
+   in the process' chat cache (bot/known_chats.py) for this update only: it is forgotten when
+   the update ends;
 3. runs the handlers, then writes this update's chat data, user data and states before the
    lock is released (`write_back`), so the next process to get the chat reads them.
 Callback data need nothing: buttons carry plain strings, validated by the handlers.
@@ -33,7 +34,7 @@ from telegram.ext import Application, BaseHandler, ConversationHandler
 from telegram.ext._handlers.conversationhandler import PendingState
 from telegram.ext._utils.types import ConversationKey
 
-from bot.known_chats import KnownChats, known_chat, known_chats
+from bot.known_chats import KnownChats, known_chat, known_chats, use_per_update_chats
 from bot.settings import SettingsError
 from bot.update_processor import _chat_key
 from storage.chat_lock import ChatLocks, ChatState
@@ -95,6 +96,7 @@ class SharedState:
         self.application = application
         self.persistence = persistence
         persistence.shared = True
+        use_per_update_chats(application.bot_data)  # process() fills and empties it
         # One lock connection per update slot (storage/chat_lock.py), opened by initialize().
         self.locks = ChatLocks(settings.database_url, pool_size=pool_size)
         self._conversations: list[ConversationHandler] | None = None
@@ -173,10 +175,13 @@ class SharedState:
 
 
 def _remember_chat(cache: KnownChats, chat_id: int, stored: ChatState) -> None:
-    """The chat row and its link read under the lock, in the process' cache for this update
-    only: the pre-handler and every account feature then read nothing more."""
+    """The chat row, its link and its subscription read under the lock, in the process' cache
+    for this update only: the pre-handler, every account feature and the settings panel then
+    read nothing more."""
     cache.forget(chat_id)
     known = known_chat(stored.chat)
     if known is not None:  # a missing or blocked row is written again by the pre-handler
         cache.remember(chat_id, known)
     cache.remember_link(chat_id, stored.link)
+    time_zone = stored.chat.time_zone if stored.chat is not None else None
+    cache.remember_subscription(chat_id, (time_zone, stored.subscription))

@@ -19,7 +19,7 @@ import signal
 from collections.abc import Iterator
 
 import uvicorn
-from starlette.applications import Starlette
+from starlette.types import ASGIApp
 from telegram import Update
 from telegram.error import RetryAfter, TelegramError
 from telegram.ext import Application
@@ -43,7 +43,7 @@ class HttpServer(uvicorn.Server):
         yield
 
 
-def http_server(app: Starlette, host: str, port: int) -> HttpServer:
+def http_server(app: ASGIApp, host: str, port: int) -> HttpServer:
     return HttpServer(
         uvicorn.Config(
             app,

@@ -39,6 +39,9 @@ def db(
 ) -> AbstractAsyncContextManager[AsyncSession]:
     """A short transaction: commit at the end, roll back on error. Keep network calls outside."""
     assert context.resources.sessionmaker is not None
+    if not read_only and context.chat_id is not None:
+        # What a replica read ahead for this update may be what this write changes.
+        known_chats(context.resources).forget_subscription(context.chat_id)
     return transaction(context.resources.sessionmaker, read_only=read_only)
 
 

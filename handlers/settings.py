@@ -113,8 +113,11 @@ async def settings_command(update: Update, context: BotContext) -> None:
 
 
 async def _render(context: BotContext, chat_id: int, page: str) -> tuple[str, InlineKeyboardMarkup]:
-    async with db(context, read_only=True) as session:
-        time_zone, subscription = await subscriptions.with_time_zone(session, chat_id)
+    read = known_chats(context.resources).subscription(chat_id)  # replicas: read under the lock
+    if read is None:
+        async with db(context, read_only=True) as session:
+            read = await subscriptions.with_time_zone(session, chat_id)
+    time_zone, subscription = read
     enabled = subscription is not None and subscription.enabled
     daily_time = subscription.daily_time if subscription is not None else DEFAULT_DAILY_TIME
     lead = subscription.reminder_lead_minutes if subscription is not None else None

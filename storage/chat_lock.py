@@ -4,7 +4,7 @@ Several bot processes on one PostgreSQL (MULTI_REPLICA) run a chat's updates one
 update holds a transaction-scoped advisory lock for its chat, which the server releases with the
 transaction, even when the process dies. Under the lock the replica reads what the update needs
 and another process may have changed: PTB's user data, chat data and conversation states, and
-the chat row with its link.
+the chat row with its link and alert subscription (what the settings panel shows).
 
 Round trips are most of what this costs: through SQLAlchemy, BEGIN, the lock, four reads and
 COMMIT took about 1.2 ms of CPU per update, 40% of a replica's busy time under py-spy. So this
@@ -30,6 +30,7 @@ import asyncpg
 from sqlalchemy.engine import make_url
 
 from storage.models import AccountLink
+from storage.repositories.subscriptions import SubscriptionView
 
 log = logging.getLogger(__name__)
 
@@ -46,10 +47,16 @@ SELECT
     (SELECT json_agg(json_build_array(name, key, state)) FROM ptb_conversations
         WHERE name = ANY($3::varchar[]) AND key = ANY($4::varchar[])) AS conversations,
     chats.id AS chat_id, chats.user_id, chats.client_language, chats.language, chats.blocked,
-    account_links.account_number, account_links.pod, account_links.linked_at
+    chats.time_zone,
+    account_links.account_number, account_links.pod, account_links.linked_at,
+    alert_subscriptions.chat_id AS subscribed, alert_subscriptions.enabled,
+    alert_subscriptions.daily_time, alert_subscriptions.reminder_lead_minutes,
+    alert_subscriptions.weekly_recap, alert_subscriptions.quiet_start,
+    alert_subscriptions.quiet_end
 FROM (VALUES (1)) AS one
 LEFT JOIN chats ON chats.id = $2
 LEFT JOIN account_links ON account_links.chat_id = chats.id
+LEFT JOIN alert_subscriptions ON alert_subscriptions.chat_id = chats.id
 """
 
 
@@ -67,6 +74,7 @@ class ChatRow:
     client_language: str | None
     language: str | None
     blocked: bool
+    time_zone: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +89,7 @@ class ChatState:
     conversations: dict[tuple[str, str], Any]
     chat: ChatRow | None
     link: AccountLink | None  # detached: handlers only read it
+    subscription: SubscriptionView | None
 
 
 class LockedChat:
@@ -103,9 +112,15 @@ class LockedChat:
             for name, key, state in _json(row["conversations"]) or ()
             if (name, key) in wanted
         }
-        chat = link = None
+        chat = link = subscription = None
         if row["chat_id"] is not None:
-            chat = ChatRow(row["user_id"], row["client_language"], row["language"], row["blocked"])
+            chat = ChatRow(
+                row["user_id"],
+                row["client_language"],
+                row["language"],
+                row["blocked"],
+                row["time_zone"],
+            )
         if row["account_number"] is not None:
             link = AccountLink(
                 chat_id=self.chat_id,
@@ -113,7 +128,18 @@ class LockedChat:
                 pod=row["pod"],
                 linked_at=row["linked_at"].astimezone(UTC),
             )
-        return ChatState(_json(row["user_data"]), _json(row["chat_data"]), states, chat, link)
+        if row["subscribed"] is not None:
+            subscription = SubscriptionView(
+                row["enabled"],
+                row["daily_time"],
+                row["reminder_lead_minutes"],
+                row["weekly_recap"],
+                row["quiet_start"],
+                row["quiet_end"],
+            )
+        return ChatState(
+            _json(row["user_data"]), _json(row["chat_data"]), states, chat, link, subscription
+        )
 
 
 def _json(text: str | None) -> Any:

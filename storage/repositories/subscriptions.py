@@ -110,9 +110,11 @@ _WITH_TIME_ZONE = (
 )
 
 
-async def with_time_zone(
-    session: AsyncSession, chat_id: int
-) -> tuple[str | None, SubscriptionView | None]:
+# The chat's time zone (None: no chat row) and its subscription (None: none).
+ZoneAndSubscription = tuple[str | None, SubscriptionView | None]
+
+
+async def with_time_zone(session: AsyncSession, chat_id: int) -> ZoneAndSubscription:
     """The chat's time zone (None: no chat row) and its subscription, in one statement (the
     settings panel reads both on every /settings)."""
     row = (await session.execute(_WITH_TIME_ZONE, {"chat_id": chat_id})).first()

@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.app import BotApplication, build_application
 from bot.logging_setup import configure_logging, redact_settings
+from bot.runner import run_until_complete
 from bot.service import serve
 from bot.settings import Settings, load_settings
 from storage.migrate import upgrade
@@ -47,7 +48,7 @@ def main() -> int:
     redact_settings(settings)
     asyncio.run(upgrade(settings.database_url))
     application = build_application(settings)
-    asyncio.run(_serve(application, settings))
+    run_until_complete(_serve(application, settings))
     return 0
 
 

@@ -12,8 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.chat_lock import ChatLocks, ChatRow
 from storage.db import create_engine, make_sessionmaker, transaction
-from storage.models import Account, AccountLink, Chat
+from storage.models import Account, AccountLink, AlertSubscription, Chat
 from storage.persistence import DatabasePersistence
+from storage.repositories import subscriptions
+from storage.repositories.subscriptions import SubscriptionView
 from tests.fixtures.database import (
     TEST_DATABASE_URL,
     terminate_other_connections,
@@ -46,7 +48,7 @@ async def locks(pg_url: str) -> AsyncIterator[ChatLocks]:
         await created.aclose()
 
 
-async def test_one_read_brings_data_states_chat_and_link(
+async def test_one_read_brings_data_states_chat_link_and_subscription(
     db: async_sessionmaker[AsyncSession], locks: ChatLocks
 ) -> None:
     persistence = DatabasePersistence(db)
@@ -56,11 +58,25 @@ async def test_one_read_brings_data_states_chat_and_link(
     await persistence.update_conversation("onboarding", (43, 7), "OTHER CHAT")
     async with transaction(db) as session:
         session.add(Account(account_number="1234567"))
-        session.add(Chat(id=42, user_id=7, language="it", client_language="en"))
+        session.add(
+            Chat(id=42, user_id=7, language="it", client_language="en", time_zone="Europe/Rome")
+        )
+        session.add(Chat(id=43, user_id=8, time_zone="Europe/London"))
         await session.flush()
         session.add(
             AccountLink(
                 chat_id=42, account_number="1234567", pod="IT001E12345678", linked_at=LINKED_AT
+            )
+        )
+        session.add(
+            AlertSubscription(
+                chat_id=42,
+                enabled=False,
+                daily_time="07:30",
+                reminder_lead_minutes=15,
+                weekly_recap=True,
+                quiet_start="22:00",
+                quiet_end="07:00",
             )
         )
 
@@ -71,14 +87,37 @@ async def test_one_read_brings_data_states_chat_and_link(
     assert state.user_data == {"seen": 1}
     assert state.chat_data == {"draft": {"step": "size"}}
     assert state.conversations == {("onboarding", "[42,7]"): "SIZE"}
-    assert state.chat == ChatRow(user_id=7, client_language="en", language="it", blocked=False)
+    assert state.chat == ChatRow(
+        user_id=7, client_language="en", language="it", blocked=False, time_zone="Europe/Rome"
+    )
     assert state.link is not None
     assert (state.link.account_number, state.link.pod) == ("1234567", "IT001E12345678")
     assert state.link.linked_at == LINKED_AT
+    # What the settings panel shows, as subscriptions.with_time_zone reads it.
+    assert state.subscription == SubscriptionView(
+        enabled=False,
+        daily_time="07:30",
+        reminder_lead_minutes=15,
+        weekly_recap=True,
+        quiet_start="22:00",
+        quiet_end="07:00",
+    )
+    async with transaction(db, read_only=True) as session:
+        assert await subscriptions.with_time_zone(session, 42) == (
+            "Europe/Rome",
+            state.subscription,
+        )
+
+    async with locks.hold(43) as locked:  # a chat with no link and no subscription
+        bare = await locked.read(user_id=8, conversations=[])
+    assert bare.chat is not None and bare.chat.time_zone == "Europe/London"
+    assert (bare.link, bare.subscription) == (None, None)
 
     async with locks.hold(99) as locked:  # a chat the bot has never seen
         empty = await locked.read(user_id=None, conversations=[])
-    assert (empty.user_data, empty.chat_data, empty.chat, empty.link) == (None, None, None, None)
+    assert (empty.user_data, empty.chat_data, empty.chat, empty.link, empty.subscription) == (
+        (None,) * 5
+    )
     assert empty.conversations == {}
 
 

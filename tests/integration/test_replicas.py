@@ -190,6 +190,18 @@ async def test_two_replicas_share_conversations_and_send_each_alert_once(
         await step(playground, anna, customers[0].account_number, LINKED)
         assert len(set(robin.replicas_of(anna.id)[-6:])) == 2, robin.served
 
+        # The settings panel: a replica shows it from what it read under the chat's lock, so a
+        # change must show at once in the panel it re-renders, and on the other replica next.
+        await step(playground, anna, "/settings", "Weekly recap: off")
+        await playground.press(anna.id, text="Weekly recap")
+        await playground.next_message(anna.id, "Every ", timeout=WAIT)
+        await playground.press(anna.id, text="Send the recap")  # saved, back to the main page
+        await playground.next_message(anna.id, "Weekly recap: every", timeout=WAIT)
+        for _ in range(2):  # /settings on both replicas
+            panel = await step(playground, anna, "/settings", "Settings")
+            assert "Weekly recap: every" in panel.content, panel.content
+        assert len(set(robin.replicas_of(anna.id)[-5:])) == 2, robin.served
+
         # Both replicas run the dispatcher at once: the claims let each alert go out once.
         await subscribe_now(pg_url, [user.id for user in users])
         for replica in replicas:

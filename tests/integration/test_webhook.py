@@ -83,10 +83,14 @@ async def test_webhook_mode_registers_its_secret_answers_and_refuses_strangers(
             )
             garbage = await http.post(url, content=b"[1, 2", headers=right)
             not_an_object = await http.post(url, content=b"[1, 2]", headers=right)
+            read = await http.get(url, headers=right)
+            elsewhere = await http.post(f"{url}/other", json=update, headers=right)
             after = (await http.get(f"http://127.0.0.1:{port}/metrics")).text
         assert (no_secret.status_code, wrong.status_code) == (403, 403)
         assert huge.status_code == 413
         assert (garbage.status_code, not_an_object.status_code) == (400, 400)
+        assert (read.status_code, read.headers["allow"]) == (405, "POST")
+        assert elsewhere.status_code == 404
 
         rejected = "digiwatt_bot_webhook_rejected_total"
         assert (
