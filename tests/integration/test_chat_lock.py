@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from dataclasses import asdict
 from datetime import UTC, datetime
 
 import pytest
@@ -27,6 +28,14 @@ pytestmark = [
 ]
 
 LINKED_AT = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
+PANEL = SubscriptionView(
+    enabled=False,
+    daily_time="07:30",
+    reminder_lead_minutes=15,
+    weekly_recap=True,
+    quiet_start="22:00",
+    quiet_end="07:00",
+)
 
 
 @pytest.fixture
@@ -68,17 +77,7 @@ async def test_one_read_brings_data_states_chat_link_and_subscription(
                 chat_id=42, account_number="1234567", pod="IT001E12345678", linked_at=LINKED_AT
             )
         )
-        session.add(
-            AlertSubscription(
-                chat_id=42,
-                enabled=False,
-                daily_time="07:30",
-                reminder_lead_minutes=15,
-                weekly_recap=True,
-                quiet_start="22:00",
-                quiet_end="07:00",
-            )
-        )
+        session.add(AlertSubscription(chat_id=42, **asdict(PANEL)))
 
     async with locks.hold(42) as locked:
         state = await locked.read(
@@ -94,14 +93,7 @@ async def test_one_read_brings_data_states_chat_link_and_subscription(
     assert (state.link.account_number, state.link.pod) == ("1234567", "IT001E12345678")
     assert state.link.linked_at == LINKED_AT
     # What the settings panel shows, as subscriptions.with_time_zone reads it.
-    assert state.subscription == SubscriptionView(
-        enabled=False,
-        daily_time="07:30",
-        reminder_lead_minutes=15,
-        weekly_recap=True,
-        quiet_start="22:00",
-        quiet_end="07:00",
-    )
+    assert state.subscription == PANEL
     async with transaction(db, read_only=True) as session:
         assert await subscriptions.with_time_zone(session, 42) == (
             "Europe/Rome",
