@@ -131,7 +131,6 @@ def known_chats(resources: Resources) -> KnownChats:
     return cache
 
 
-def use_per_update_chats(resources: Resources) -> KnownChats:
+def use_per_update_chats(resources: Resources) -> None:
     """Make the process' cache one whose entries live for one update (replicas)."""
-    cache = resources.extra[_KEY] = KnownChats(per_update=True)
-    return cache
+    resources.extra[_KEY] = KnownChats(per_update=True)

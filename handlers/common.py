@@ -87,6 +87,24 @@ def is_private(update: Update) -> bool:
     return update.effective_chat is not None and update.effective_chat.type == ChatType.PRIVATE
 
 
+async def edit_in_place(
+    context: BotContext,
+    chat_id: int,
+    message_id: int,
+    text: str,
+    reply_markup: InlineKeyboardMarkup | None = None,
+) -> bool:
+    """Replace a message's text and buttons; False when it already showed exactly these (the
+    same button pressed twice), which is not an error for the user."""
+    try:
+        await edit_text(context.bot, chat_id, message_id, text, reply_markup=reply_markup)
+    except BadRequest as error:
+        if "not modified" in error.message.lower():
+            return False
+        raise
+    return True
+
+
 async def reply(
     update: Update,
     context: BotContext,
@@ -94,34 +112,26 @@ async def reply(
     *,
     reply_markup: InlineKeyboardMarkup | None = None,
     edit: bool = False,
+    notice: str | None = None,
 ) -> int | None:
     """Answer where the user is: edit the pressed message when `edit`, else send a new one.
 
-    A callback query is always answered, so the button stops spinning. Returns the id of the
-    message that shows the answer, or None when an edit changed nothing. Telegram's answer is
-    not parsed into a `Message` (bot/telegram_request.py says what that saves).
+    A callback query is always answered, so the button stops spinning, with `notice` as a
+    passing note if given. Returns the id of the message that shows the answer, or None when an
+    edit changed nothing. Telegram's answer is not parsed into a `Message`
+    (bot/telegram_request.py says what that saves).
     """
     query = update.callback_query
     if query is not None:
-        await query.answer()
+        await query.answer(notice)
         message = query.message
         # A button under a photo (a chart, an alert) has no text to replace: answer below it.
         photo = isinstance(message, Message) and message.text is None
         if edit and message is not None and not photo:
-            try:
-                await edit_text(
-                    context.bot,
-                    message.chat.id,
-                    message.message_id,
-                    text,
-                    reply_markup=reply_markup,
-                )
-            except BadRequest as error:
-                # Pressing the same button twice changes nothing: not an error for the user.
-                if "not modified" in error.message.lower():
-                    return None
-                raise
-            return message.message_id
+            changed = await edit_in_place(
+                context, message.chat.id, message.message_id, text, reply_markup
+            )
+            return message.message_id if changed else None
     chat = update.effective_chat
     assert chat is not None
     return await send_text(context.bot, chat.id, text, reply_markup=reply_markup)

@@ -13,7 +13,7 @@ import logging
 import re
 
 from babel.dates import get_day_names
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 from telegram.ext import (
     BaseHandler,
@@ -29,8 +29,15 @@ from bot.context import BotContext
 from bot.i18n import LANGUAGES
 from bot.known_chats import known_chats
 from bot.settings import Settings
-from bot.telegram_request import edit_text, send_text
-from handlers.common import MAX_INPUT_CHARS, db, is_private, private_only, reply
+from bot.telegram_request import send_text
+from handlers.common import (
+    MAX_INPUT_CHARS,
+    db,
+    edit_in_place,
+    is_private,
+    private_only,
+    reply,
+)
 from storage.models import DEFAULT_DAILY_TIME, DEFAULT_TIME_ZONE
 from storage.repositories import chats, subscriptions
 from storage.schedule import check_hhmm
@@ -85,12 +92,18 @@ def handlers(settings: Settings) -> list[BaseHandler]:
 
 
 async def show_settings(
-    update: Update, context: BotContext, edit: bool = False, *, page: str = "main"
+    update: Update,
+    context: BotContext,
+    edit: bool = False,
+    *,
+    page: str = "main",
+    notice: str | None = None,
 ) -> None:
     """Show the settings panel: page "main", "time" (the alert time picker), "recap" or "quiet".
 
-    `edit=True` turns the message whose button was pressed into the panel; otherwise a new
-    message is sent. In a group it only says that settings live in a private chat.
+    `edit=True` turns the message whose button was pressed into the panel (below a photo, a
+    new message); otherwise a new message is sent. `notice`: a passing note on the pressed
+    button. In a group it only says that settings live in a private chat.
     """
     if not is_private(update):
         await private_only(_nothing)(update, context)
@@ -99,7 +112,7 @@ async def show_settings(
     text, keyboard = await _render(context, update.effective_chat.id, page)
     # Its message id is not kept: only the typed-time question needs the panel again, and
     # ask_typed_time keeps it (a write per /settings cost a persistence transaction).
-    await reply(update, context, text, reply_markup=keyboard, edit=edit)
+    await reply(update, context, text, reply_markup=keyboard, edit=edit, notice=notice)
 
 
 async def _nothing(update: Update, context: BotContext) -> None:
@@ -355,18 +368,8 @@ async def on_button(update: Update, context: BotContext) -> None:
     elif kind == "quiet" and (quiet := _valid_quiet(value)) is not None:
         await _save_subscription(context, chat_id, quiet_start=quiet[0], quiet_end=quiet[1])
     else:  # forged, or from a version of the panel that had other buttons
-        await query.answer(context._("This button is no longer active."))
-        text, keyboard = await _render(context, chat_id, "main")
-        message = query.message
-        if message is None or (isinstance(message, Message) and message.text is None):
-            # Pressed under a photo (a chart, an alert): it has no text to turn into the panel.
-            await send_text(context.bot, chat_id, text, reply_markup=keyboard)
-            return
-        try:
-            await edit_text(context.bot, chat_id, message.message_id, text, reply_markup=keyboard)
-        except BadRequest as error:
-            if "not modified" not in error.message.lower():
-                raise
+        notice = context._("This button is no longer active.")
+        await show_settings(update, context, edit=True, notice=notice)
         return
     await show_settings(update, context, edit=True, page=page)
 
@@ -492,11 +495,9 @@ async def _refresh_panel(update: Update, context: BotContext) -> None:
     text, keyboard = await _render(context, chat_id, "main")
     if message_id is not None:
         try:
-            await edit_text(context.bot, chat_id, message_id, text, reply_markup=keyboard)
-            return
-        except BadRequest as error:  # deleted, too old, or already showing this
-            if "not modified" in error.message.lower():
-                return
+            await edit_in_place(context, chat_id, message_id, text, keyboard)
+            return  # edited, or already showing this
+        except BadRequest as error:  # deleted, or too old
             log.info("chat %s: settings panel not editable (%s)", chat_id, error.message)
     context.chat_data[_MESSAGE_ID] = await send_text(
         context.bot, chat_id, text, reply_markup=keyboard

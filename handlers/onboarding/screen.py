@@ -13,13 +13,13 @@ from datetime import datetime
 
 import pydantic
 from telegram import CallbackQuery, InlineKeyboardMarkup, Update
-from telegram.error import BadRequest, TelegramError
+from telegram.error import TelegramError
 from telegram.ext import ConversationHandler
 
 from bot.context import BotContext
 from bot.digiwatt.models import OnboardingRequest
-from bot.telegram_request import edit_text, send_text
-from handlers.common import current_link, db
+from bot.telegram_request import send_text
+from handlers.common import current_link, db, edit_in_place
 from handlers.onboarding import keyboards, texts
 from handlers.onboarding.draft import Answers, Draft
 from storage.models import AccountLink
@@ -68,11 +68,7 @@ async def edit(
     """Replace the pressed message's text and buttons."""
     message = query.message
     assert message is not None  # the bot has no inline mode: a pressed button has its message
-    try:
-        await edit_text(context.bot, message.chat.id, message.message_id, text, reply_markup=markup)
-    except BadRequest as error:
-        if "not modified" not in error.message.lower():  # the same button twice: nothing to do
-            raise
+    await edit_in_place(context, message.chat.id, message.message_id, text, markup)
 
 
 async def strip(context: BotContext, chat_id: int, message_id: int) -> None:
